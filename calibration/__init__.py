@@ -1,0 +1,1 @@
+"""Calibration to area data (targets, ABC-SMC runner, posteriors): built in issue 5."""

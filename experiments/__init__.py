@@ -1,0 +1,1 @@
+"""Experiments: running scenarios, the benchmark and the actlocally CLI."""

@@ -1,0 +1,157 @@
+"""The `actlocally` command line: run scenarios, list areas and parameters, validate files, benchmark."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from actlocally.model.area import AREAS_DIR, available_areas, load_area, read_toml
+from actlocally.model.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Act Locally simulator: school attendance and attainment under local service changes.")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(err: InputError) -> None:
+    err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario .toml file (or the name of a built-in scenario)")],
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    replicates: Annotated[int, typer.Option(min=1, help="independent replicates")] = 1,
+    out: Annotated[Path | None, typer.Option(help="results NetCDF (default outputs/<scenario>.nc)")] = None,
+    children: Annotated[Path | None, typer.Option(help="also write end-of-run child microdata NetCDF here")] = None,
+    pupils: Annotated[int | None, typer.Option(min=100, help="rescale the area to this many pupils")] = None,
+) -> None:
+    """Run one scenario and write labelled results to NetCDF."""
+    from actlocally.experiments.runner import run_scenario
+    from actlocally.experiments.storage import write_netcdf_atomic
+    from actlocally.model.scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+    except InputError as err:
+        _fail(err)
+    out = out or Path("outputs") / f"{sc.name}.nc"
+    total = replicates * sc.years * 190
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("school days"), TimeRemainingColumn(), console=err_console) as progress:
+        task = progress.add_task(f"{sc.name}", total=total)
+        try:
+            ds, micro = run_scenario(sc, seed=seed, replicates=replicates, pupils=pupils,
+                                     on_day=lambda: progress.advance(task))
+        except InputError as err:
+            progress.stop()
+            _fail(err)
+    write_netcdf_atomic(ds, out)
+    if children is not None:
+        write_netcdf_atomic(micro, children)
+    _summary(ds)
+    console.print(f"results: {out}" + (f"\nchild microdata: {children}" if children else ""))
+
+
+def _summary(ds) -> None:
+    """A short table of the last year's headline outcomes (mean over replicates)."""
+    last = ds.isel(year=-1).mean("replicate")
+    table = Table(title=f"{ds.attrs.get('scenario')}: {ds['year_label'].values[-1]} (mean of "
+                        f"{ds.sizes['replicate']} replicate(s), {ds.attrs.get('pupils_simulated')} pupils)")
+    table.add_column("group")
+    for col in ("attendance", "persistent absence", "severe absence", "expected standard", "progress (months)"):
+        table.add_column(col, justify="right")
+    for g in last["group"].values:
+        row = last.sel(group=g)
+        table.add_row(str(g), f"{100 * row['attendance_rate_year']:.1f}%",
+                      f"{100 * row['persistent_absence_rate_year']:.1f}%",
+                      f"{100 * row['severe_absence_rate_year']:.1f}%",
+                      f"{100 * row['expected_standard_share_year']:.1f}%", f"{row['progress_months_year']:+.1f}")
+    console.print(table)
+
+
+@app.command()
+def areas() -> None:
+    """List the built-in area profiles."""
+    table = Table(title=f"area profiles ({AREAS_DIR})")
+    for col in ("name", "kind", "pupils", "schools", "FSM", "food insecure", "crime index"):
+        table.add_column(col)
+    for name in available_areas():
+        a = load_area(name)
+        crime = f"{a.neighbourhood.crime_index.value:.2f}" if a.neighbourhood else "-"
+        table.add_row(a.name, a.kind, f"{a.pupils.primary.value + a.pupils.secondary.value:,.0f}",
+                      f"{a.schools.primary.value:.0f} + {a.schools.secondary.value:.0f}",
+                      f"{a.shares.fsm.value:.0%}", f"{a.shares.food_insecure_households.value:.0%}", crime)
+    console.print(table)
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="a scenario or area .toml file")]) -> None:
+    """Check a scenario or area file; exit code 2 with one clear message if it is wrong."""
+    from actlocally.model.scenario import load_scenario
+
+    try:
+        data = read_toml(file)
+        if "pupils" in data and "shares" in data:
+            a = load_area(file)
+            console.print(f"[green]ok[/]: area profile '{a.name}' ({a.display_name})")
+        else:
+            sc = load_scenario(file)
+            ivs = ", ".join(p.label or p.type for p in sc.intervention_params) or "none"
+            console.print(f"[green]ok[/]: scenario '{sc.name}' on area '{sc.area}', {sc.years} year(s), "
+                          f"interventions: {ivs}")
+    except InputError as err:
+        _fail(err)
+
+
+@app.command()
+def params(mechanism: Annotated[str | None, typer.Argument(help="only this mechanism, e.g. hunger")] = None) -> None:
+    """Show the parameter table: value, prior range, unit and source."""
+    from actlocally.model.params import DEFAULTS
+
+    table = Table(title="model parameters")
+    for col in ("name", "value", "prior", "unit", "source", "free"):
+        table.add_column(col, overflow="fold")
+    for key, p in DEFAULTS.rows.items():
+        if mechanism and not key.startswith(mechanism + "."):
+            continue
+        table.add_row(key, f"{p.value:g}", f"{p.prior[0]:g}-{p.prior[1]:g}", p.unit, p.source,
+                      "yes" if p.calibrate else "")
+    console.print(table)
+
+
+@app.command()
+def bench(
+    pupils: Annotated[int, typer.Option(min=1000, help="pupils in the benchmark population")] = 100_000,
+    reference_sample: Annotated[int, typer.Option(min=100, help="children stepped by the per-agent reference")] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")] = False,
+) -> None:
+    """Time a district-sized year against a plain per-agent Mesa reference of the same daily step."""
+    from actlocally.experiments.bench import run_benchmark
+
+    figures = run_benchmark(pupils=pupils, reference_sample=reference_sample)
+    if as_json:
+        sys.stdout.write(json.dumps(figures) + "\n")
+        return
+    table = Table(title="actlocally bench (one core)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    targets = {"run_s": "<= 2 s (aim 0.5)", "speedup_vs_reference": ">= 100x (aim 300x)",
+               "bytes_per_child": "<= 200"}
+    for k, v in figures.items():
+        table.add_row(k, f"{v:,.3f}" if isinstance(v, float) else str(v), targets.get(k, ""))
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,46 @@
+"""Run a scenario for several replicates and gather labelled results (in-process; Dask comes with comparisons)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import xarray as xr
+
+from actlocally.model.locality import LocalityModel
+from actlocally.model.scenario import Scenario, load_scenario
+
+
+def run_replicate(scenario: Scenario, seed: int, replicate: int, pupils: int | None = None,
+                  on_day: Callable[[], None] | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """One replicate: (results, microdata)."""
+    model = LocalityModel(scenario, seed=seed, replicate=replicate, pupils=pupils)
+    while model.running:
+        model.step()
+        if on_day is not None:
+            on_day()
+    return model.results(), model.microdata()
+
+
+def run_scenario(scenario: Scenario | str | Path, *, seed: int | None = None, replicates: int = 1,
+                 pupils: int | None = None, on_day: Callable[[], None] | None = None
+                 ) -> tuple[xr.Dataset, xr.Dataset]:
+    """All replicates of one scenario, stacked on a `replicate` dimension: (results, microdata)."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    seed = sc.seed if seed is None else seed
+    results, micro = [], []
+    for r in range(replicates):
+        ds, mi = run_replicate(sc, seed, r, pupils, on_day)
+        results.append(ds)
+        micro.append(mi)
+    attrs = dict(results[0].attrs, replicates=replicates)
+    ds = xr.concat(results, dim="replicate", data_vars="all", coords="minimal", compat="override",
+                   combine_attrs="override")
+    ds = ds.assign_coords(replicate=range(replicates))
+    ds.attrs = attrs
+    if "sessions_per_day" in ds and "replicate" in ds["sessions_per_day"].dims:
+        ds["sessions_per_day"] = ds["sessions_per_day"].isel(replicate=0, drop=True)
+    mi = xr.concat(micro, dim="replicate", data_vars="all", coords="minimal", compat="override",
+                   combine_attrs="override").assign_coords(replicate=range(replicates))
+    mi.attrs = dict(micro[0].attrs, replicates=replicates)
+    return ds, mi

@@ -1,0 +1,1 @@
+"""The simulation: Mesa model and agents, population synthesis, numba kernels, interventions, parameters."""

@@ -1,0 +1,37 @@
+"""One error type for bad user input: it names the file, the field and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+class InputError(ValueError):
+    """A scenario, area or comparison file that cannot be used as written."""
+
+    def __init__(self, path: str | Path | None, field: str | None, problem: str) -> None:
+        self.path = str(path) if path is not None else None
+        self.field = field
+        self.problem = problem
+        where = self.path or "<input>"
+        if field:
+            where += f": field '{field}'"
+        super().__init__(f"{where}: {problem}")
+
+
+def from_validation_error(path: str | Path | None, err: ValidationError) -> InputError:
+    """Turn pydantic's error list into one InputError naming every bad field."""
+    parts = []
+    first_field = None
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"] if not isinstance(x, int) or True)
+        first_field = first_field or loc
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see the documented fields)"
+        parts.append(f"'{loc}': {msg}")
+    if len(parts) == 1:
+        return InputError(path, first_field, err.errors()[0]["msg"] if err.errors()[0]["type"] != "extra_forbidden"
+                          else "unknown field (check the spelling; see the documented fields)")
+    return InputError(path, None, "; ".join(parts))

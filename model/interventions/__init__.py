@@ -1,0 +1,1 @@
+"""Interventions: one class per file, found by name through the registry."""

@@ -1,0 +1,72 @@
+"""The Intervention base class, its pydantic parameters and the registry scenario files name them by."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..calendar import DAYS_PER_YEAR
+
+REGISTRY: dict[str, type[Intervention]] = {}
+
+
+def register(name: str):
+    """Class decorator: make an intervention available to scenario files as `type = "<name>"`."""
+
+    def wrap(cls: type[Intervention]) -> type[Intervention]:
+        cls.name = name
+        REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+def param(default: float, *, prior: tuple[float, float], unit: str, source: str, **kw: Any):
+    """A numeric intervention parameter with its prior range, unit and source (shown by `actlocally params`)."""
+    return Field(default, json_schema_extra={"prior": list(prior), "unit": unit, "source": source}, **kw)
+
+
+class InterventionParams(BaseModel):
+    """Settings common to every intervention; subclasses add their own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    label: str | None = Field(None, description="name in results; defaults to the type")
+    start_day: int = Field(0, ge=0, description="school day of the run on which it starts")
+
+
+class Intervention:
+    """Sets model state (enrolments, coverage, hub flags); mechanisms carry the effects, never edited params."""
+
+    name: ClassVar[str] = "intervention"
+    Params: ClassVar[type[InterventionParams]] = InterventionParams
+
+    def __init__(self, params: InterventionParams) -> None:
+        self.params = params
+        self.label = params.label or self.name
+
+    @property
+    def stream(self) -> str:
+        return f"intervention:{self.label}"
+
+    def setup(self, model) -> None:
+        """Called once when the model is built."""
+
+    def new_year(self, model) -> None:
+        """Called after year-group progression (children moved school, Reception joined)."""
+
+    def apply(self, model, day: int) -> None:
+        """Called every school day before the mechanisms."""
+
+    def annual_cost_gbp(self, model) -> float:
+        """Cost of a full year at the current scale."""
+        return 0.0
+
+    def cost_today_gbp(self, model, day: int) -> float:
+        return self.annual_cost_gbp(model) / DAYS_PER_YEAR if day >= self.params.start_day else 0.0
+
+    def reached(self, model) -> np.ndarray:
+        """Boolean mask of children this intervention reaches (for reach figures)."""
+        return np.zeros(model.children.n, bool)

@@ -1,0 +1,72 @@
+"""Breakfast club: a free club before school; a child who attends is not hungry that morning."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..rng import uniforms
+from .base import Intervention, InterventionParams, param, register
+from .targeting import SchoolSelector, select_schools
+
+
+@register("breakfast_club")
+class BreakfastClub(Intervention):
+    """Schools offer a club (targeted at FSM pupils or universal free); enrolled children attend most mornings."""
+
+    class Params(InterventionParams):
+        schools: SchoolSelector = "phase == 'primary' and disadvantaged_share >= 0.35"
+        offer: Literal["targeted", "universal"] = "universal"
+        places_per_school: int | None = Field(None, ge=0, description="cap on enrolment per school; none = no cap")
+        p_enrol: float = param(0.5, prior=(0.2, 0.8), unit="probability an eligible child enrols", ge=0, le=1,
+                               source="assumption (DfE grant estimates assume 50% uptake, FACTS §5 [F8])")
+        enrol_multiplier_food_insecure: float = param(
+            1.5, prior=(1.0, 2.0), unit="multiplier of p_enrol for food-insecure families", ge=0,
+            source="assumption (clubs encourage the children who need them)")
+        p_attend_per_day: float = param(0.8, prior=(0.5, 0.95), unit="probability per school day", ge=0, le=1,
+                                        source="assumption (no published uptake share, FACTS §5)")
+        cost_gbp_per_place_year: float = param(180.0, prior=(110.0, 400.0), unit="GBP per place per year", ge=0,
+                                               source="Pro Bono Economics 2021, FACTS §5 [E6]")
+
+    def setup(self, model) -> None:
+        self.schools = select_schools(self.params.schools, model.school_agents)
+        for s in self.schools:
+            s.breakfast_offer = self.params.offer
+        self.enrol(model)
+
+    def new_year(self, model) -> None:
+        self.enrol(model)
+
+    def enrol(self, model) -> None:
+        """Enrol eligible children (one uniform per child on the intervention's stream), up to the places."""
+        kids = model.children
+        in_school = np.isin(kids.school, [s.index for s in self.schools])
+        eligible = in_school & (kids.fsm if self.params.offer == "targeted" else True)
+        u = uniforms(model.streams[self.stream], model.today_year, kids.n, 1)
+        p = self.params.p_enrol * np.where(model.families.food_insecure[kids.family],
+                                           self.params.enrol_multiplier_food_insecure, 1.0)
+        enrolled = eligible & (u < p)
+        cap = self.params.places_per_school
+        if cap is not None:
+            for s in self.schools:
+                rows = np.flatnonzero(enrolled & (kids.school == s.index))
+                if rows.size > cap:
+                    enrolled[rows[np.argsort(u[rows])[cap:]]] = False
+        kids.breakfast_enrolled[:] &= ~in_school
+        kids.breakfast_enrolled[:] |= enrolled
+        self.enrolled = enrolled
+
+    def apply(self, model, day: int) -> None:
+        """Mark who attends this morning; hunger reads it."""
+        if day < self.params.start_day:
+            return
+        u = uniforms(model.streams[self.stream], day, model.children.n, 0)
+        model.children.at_breakfast |= self.enrolled & (u < self.params.p_attend_per_day)
+
+    def annual_cost_gbp(self, model) -> float:
+        return float(self.enrolled.sum()) * self.params.cost_gbp_per_place_year
+
+    def reached(self, model) -> np.ndarray:
+        return self.enrolled.copy()

@@ -1,0 +1,53 @@
+"""Mental Health Support Team: more teams covering more schools, so more children in difficulty are referred and seen."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from ..agents import Service
+from .base import Intervention, InterventionParams, param, register
+from .targeting import SchoolSelector, select_schools
+
+PUPILS_PER_TEAM = 8000  # FACTS §6a [M11]: an MHST is designed for ~8,000 children and young people
+
+
+@register("mental_health_support_team")
+class MentalHealthSupportTeam(Intervention):
+    """New MHSTs cover the chosen schools (most disadvantaged first, ~8,000 pupils per team)."""
+
+    class Params(InterventionParams):
+        teams: int = Field(1, ge=1, le=50, description="number of new teams")
+        schools: SchoolSelector = "all"
+        cases_per_week_per_team: float | None = Field(
+            None, ge=0, description="new cases per week per team; default from services.mhst_cases_per_week_per_team")
+        cost_gbp_per_team_year: float = param(
+            450_000.0, prior=(300_000.0, 700_000.0), unit="GBP per team per year", ge=0,
+            source="assumption: ~8 WTE (FACTS §6a [M11]) at ~GBP 55k with on-costs; no published unit cost found")
+
+    def setup(self, model) -> None:
+        chosen = [s for s in select_schools(self.params.schools, model.school_agents) if s.mhst_service < 0]
+        chosen.sort(key=lambda s: -s.disadvantaged_share)
+        per_team = self.params.cases_per_week_per_team
+        if per_team is None:
+            per_team = model.params["services.mhst_cases_per_week_per_team"]
+        budget = PUPILS_PER_TEAM * model.scale
+        self.services = []
+        self.covered = []
+        for t in range(self.params.teams):
+            svc = Service(model, f"{self.label} team {t + 1}", "mhst", per_team * model.capacity_scale)
+            model.services.add(svc)
+            self.services.append(svc)
+            pupils = 0
+            while chosen and pupils < budget:
+                school = chosen.pop(0)
+                school.mhst_service = svc.index
+                pupils += school.roll
+                self.covered.append(school)
+        model.refresh_schools()
+
+    def annual_cost_gbp(self, model) -> float:
+        return self.params.teams * self.params.cost_gbp_per_team_year * model.capacity_scale
+
+    def reached(self, model) -> np.ndarray:
+        return np.isin(model.children.school, [s.index for s in self.covered])

@@ -1,0 +1,63 @@
+"""School targeting: 'all', a rule such as "phase == 'primary' and disadvantaged_share >= 0.35", or a list of names."""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+RULE_FIELDS = {"phase": str, "name": str, "disadvantaged_share": float, "eal_share": float, "roll": float}
+_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt}
+_CLAUSE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(?:'([^']*)'|\"([^\"]*)\"|(-?[0-9.]+))\s*$")
+
+
+def parse_rule(text: str) -> list[tuple[str, str, object]]:
+    """Parse a rule into (field, op, value) clauses joined by 'and'; raise ValueError saying what is allowed."""
+    if text.strip() == "all":
+        return []
+    clauses = []
+    for part in re.split(r"\s+and\s+", text.strip()):
+        m = _CLAUSE.match(part)
+        if not m:
+            raise ValueError(f"cannot read rule clause '{part}': write FIELD OP VALUE joined by 'and', e.g. "
+                             "\"phase == 'primary' and disadvantaged_share >= 0.35\", or 'all', or a list of names")
+        fld, op, s1, s2, num = m.groups()
+        if fld not in RULE_FIELDS:
+            raise ValueError(f"unknown school field '{fld}' in rule; allowed: {', '.join(RULE_FIELDS)}")
+        want = RULE_FIELDS[fld]
+        if want is str and num is not None:
+            raise ValueError(f"'{fld}' compares with a quoted text value")
+        if want is float and num is None:
+            raise ValueError(f"'{fld}' compares with a number")
+        value = float(num) if want is float else (s1 if s1 is not None else s2)
+        if fld == "phase" and value not in ("primary", "secondary"):
+            raise ValueError("phase is 'primary' or 'secondary'")
+        clauses.append((fld, op, value))
+    return clauses
+
+
+def validate_selector(value: str | list[str]) -> str | list[str]:
+    """Pydantic hook: rules are parsed now; names are checked against the model's schools at set-up."""
+    if isinstance(value, str):
+        parse_rule(value)
+    elif not value:
+        raise ValueError("give at least one school name, a rule, or 'all'")
+    return value
+
+
+def select_schools(selector: str | list[str], schools: list) -> list:
+    """The School agents a selector picks (in school order)."""
+    if isinstance(selector, list):
+        by_name = {s.name: s for s in schools}
+        unknown = [n for n in selector if n not in by_name]
+        if unknown:
+            raise ValueError(f"unknown school(s) {unknown}; this area's schools are: "
+                             + ", ".join(s.name for s in schools[:12]) + (" ..." if len(schools) > 12 else ""))
+        return [by_name[n] for n in selector]
+    clauses = parse_rule(selector)
+    return [s for s in schools if all(_OPS[op](getattr(s, fld), val) for fld, op, val in clauses)]
+
+
+SchoolSelector = Annotated[str | list[str], AfterValidator(validate_selector)]

@@ -1,0 +1,155 @@
+"""LocalityModel: one locality (or a district) of children, families, schools and services, a school day a step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+import xarray as xr
+from scipy.special import expit
+
+from .agents import Child, Family, School, Service
+from .calendar import Calendar
+from .errors import InputError
+from .interventions.registry import REGISTRY
+from .mechanisms.attendance import N_YEAR_GROUPS, step_attendance
+from .mechanisms.food_support import step_food_support
+from .mechanisms.hunger import step_hunger
+from .mechanisms.learning import step_learning
+from .mechanisms.neighbourhood import step_neighbourhood
+from .mechanisms.services import ServiceNetwork
+from .mechanisms.wellbeing import step_wellbeing
+from .params import DEFAULTS
+from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
+from .results import Recorder
+from .rng import Streams
+from .scenario import Scenario, load_scenario
+from .synthesis import synthesise
+
+MECHANISMS = (step_food_support, step_hunger, step_neighbourhood, step_wellbeing, step_attendance, step_learning)
+
+
+class LocalityModel(mesa.Model):
+    """Children, families, schools and services of one area, stepped one school day at a time.
+
+    Child and family state lives in `model.children` / `model.families` (arrays); the `Child` and `Family`
+    agents are views of their rows, so `model.agents_by_type[Child]` and `child.attainment_z` work as in any
+    Mesa model while the daily mechanisms run as numba kernels over whole arrays.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "baseline_keighley_central", *, seed: int | None = None,
+                 replicate: int = 0, pupils: int | None = None, parameters: dict[str, float] | None = None,
+                 rng=None) -> None:
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.scenario = sc
+        self.seed = sc.seed if seed is None else int(seed)
+        self.replicate = int(replicate)
+        self.streams = Streams(self.seed, self.replicate)
+        super().__init__(rng=rng if rng is not None else self.streams.generator("mesa"))
+        self.area = sc.area_profile
+        try:
+            self.params = DEFAULTS.with_overrides({**sc.parameters, **(parameters or {})})
+        except KeyError as err:
+            raise InputError(None, f"parameters.{err.args[0]}", "unknown parameter") from None
+        pop = synthesise(self.area, self.params, self.streams.generator("synthesis"), pupils or sc.pupils)
+        self.population = pop
+        self.children, self.families = pop.children, pop.families
+        self.scale = self.children.n / (self.area.pupils.primary.value + self.area.pupils.secondary.value)
+        self.capacity_scale = self.scale
+        self.calendar = Calendar(sc.years, sc.first_year)
+        self.today = self.calendar.school_day(0)
+        self.crime_index = self.area.neighbourhood.crime_index.value if self.area.neighbourhood else None
+
+        self.school_agents = [School(self, i, s.name, s.phase, s.attendance_effect, s.value_added)
+                              for i, s in enumerate(pop.schools)]
+        for agent, spec in zip(self.school_agents, pop.schools, strict=True):
+            agent.attainment_offset = spec.attainment_offset
+        self.family_agents = [Family(self, r) for r in range(self.families.n)]
+        self.child_agents = [Child(self, r) for r in range(self.children.n)]
+        self.services = ServiceNetwork()
+        add_baseline_services(self)
+        self.child_buffer = np.empty(self.children.n, np.int32)
+        self.family_buffer = np.empty(self.families.n, np.int32)
+        self.family_buffer2 = np.empty(self.families.n, np.int32)
+        n_classes = len(self.school_agents) * N_YEAR_GROUPS
+        self._class_absence = np.zeros(n_classes)
+        self._class_absent = np.zeros(n_classes)
+        self._class_n = np.zeros(n_classes)
+        self._mean_absence = 0.0
+        self.refresh_schools()
+        initial_states(self, self.streams.generator("initial_state"))
+
+        self.interventions = [REGISTRY[p.type](p) for p in sc.intervention_params]
+        for iv in self.interventions:
+            try:
+                iv.setup(self)
+            except ValueError as err:
+                raise InputError(sc._path, f"interventions ({iv.label})", str(err)) from None
+        self.refresh_schools()
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "attendance_today": lambda m: float(m.children.present.mean()),
+            "hungry_today": lambda m: float(m.children.hungry.mean()),
+            "difficulty_prevalence": lambda m: float(m.children.difficulty.mean()),
+            "waiting": lambda m: sum(s.queue_length for s in m.services.services),
+        })
+        self._day = 0
+
+    @property
+    def today_year(self) -> int:
+        return self.today.year
+
+    def refresh_schools(self) -> None:
+        """Rebuild the per-school arrays the kernels read, after schools or services change."""
+        self.school_arrays = SchoolArrays(self)
+
+    def step(self) -> None:
+        """Advance one school day: interventions set state, mechanisms act, services take from queues."""
+        if not self.running:
+            return
+        day = self._day
+        self.today = self.calendar.school_day(day)
+        self.children.at_breakfast[:] = False
+        for iv in self.interventions:
+            iv.apply(self, day)
+        for mechanism in MECHANISMS:
+            mechanism(self, day)
+        if self.services.services:
+            self.agents_by_type[Service].do("take_from_queue", day)
+        self.recorder.day_end(self, day)
+        self.datacollector.collect(self)
+        if self.today.last_of_term:
+            self.recorder.term_end(self)
+        if self.today.last_of_year:
+            self.recorder.year_end(self)
+            if self.today.year + 1 < self.calendar.years:
+                progress_year(self, self.streams.generator(f"entrants:{self.today.year + 1}"))
+                for iv in self.interventions:
+                    iv.new_year(self)
+                self.refresh_schools()
+        self._day += 1
+        if self._day >= self.calendar.n_days:
+            self.running = False
+
+    def run(self) -> LocalityModel:
+        """Step to the end of the scenario's years."""
+        while self.running:
+            self.step()
+        return self
+
+    def results(self) -> xr.Dataset:
+        """Term and year results by group, school, service and intervention, with run metadata."""
+        from .metadata import run_attrs
+        ds = self.recorder.dataset(self)
+        ds.attrs.update(run_attrs(self))
+        return ds
+
+    def microdata(self) -> xr.Dataset:
+        """End-of-run microdata: one row per child, sessions over the last academic year."""
+        from .metadata import child_microdata
+        return child_microdata(self)
+
+    def p_present_reference(self) -> float:
+        """Presence probability of a reference primary child (diagnostic)."""
+        return float(expit(self.params["attendance.a0"]))

@@ -1,0 +1,1 @@
+"""Daily mechanisms, one module each: a Python wrapper and its numba kernel."""

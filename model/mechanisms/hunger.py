@@ -1,0 +1,28 @@
+"""Mechanism 2, hunger: a child of a food-insecure family may arrive hungry; breakfast club prevents it."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..rng import uniform
+
+
+@njit(cache=True)
+def _hunger_kernel(key, day, family, at_breakfast, food_insecure, p_insecure, p_secure, hungry):
+    for i in range(family.shape[0]):
+        u = uniform(key, day, i, 0)  # drawn for every child, eligible or not
+        p = p_insecure if food_insecure[family[i]] else p_secure
+        hungry[i] = (u < p) and not at_breakfast[i]
+
+
+def step_hunger(model, day: int) -> None:
+    """Set today's `hungry` flag for every child."""
+    c, f, h = model.children, model.families, model.params.group("hunger")
+    _hunger_kernel(model.streams["hunger"], day, c.family, c.at_breakfast, f.food_insecure,
+                   h["p_hungry_if_insecure"], h["p_hungry_if_secure"], c.hungry)
+
+
+def hungry_share(model) -> float:
+    """Share of children hungry today (for tests and diagnostics)."""
+    return float(np.mean(model.children.hungry))

@@ -1,0 +1,137 @@
+"""Set-up and yearly upkeep of the population: baseline services, starting states, per-school arrays, new year."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .agents import Child, Service
+from .calendar import DAYS_PER_YEAR
+from .mechanisms.services import KINDS
+from .state import NONE
+from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
+
+BASELINE_SERVICES = (
+    ("camhs", "CAMHS", "camhs_new_cases_per_week"),
+    ("early_help", "Early Help / family hub", "early_help_new_cases_per_week"),
+    ("food_support", "Food support", "food_support_new_cases_per_week"),
+    ("talking_therapies", "NHS Talking Therapies", "talking_therapies_new_cases_per_week"),
+    ("youth_service", "Youth service", "youth_service_new_cases_per_week"),
+)
+
+
+class SchoolArrays:
+    """Per-school numbers the kernels read, rebuilt from the School agents and services when they change."""
+
+    def __init__(self, model) -> None:
+        schools = model.school_agents
+        n = len(schools)
+        w = model.params.group("wellbeing")
+        self.attendance_effect = np.array([s.attendance_effect for s in schools], np.float64)
+        self.value_added_per_day = np.array([s.value_added / DAYS_PER_YEAR for s in schools], np.float64)
+        camhs = model.services.of_kind("camhs")
+        default_route = camhs[0].index if camhs else -1
+        self.mh_route = np.array([s.mhst_service if s.mhst_service >= 0 else default_route for s in schools], np.int16)
+        youth = model.services.of_category("child_youth")
+        self.youth_route = np.full(n, youth[0].index if youth else -1, np.int16)
+        self.hosts = {k: np.array([k in s.hub_services for s in schools], bool) for k in KINDS}
+        hub_mh = self.hosts["mhst"] | self.hosts["camhs"]
+        mult = np.where([s.mhst_service >= 0 for s in schools], w["mhst_referral_multiplier"], 1.0)
+        hub_mult = np.array([s.hub_referral_multiplier for s in schools])
+        self.mh_referral_mult = mult * np.where(hub_mh, hub_mult, 1.0)
+        self.hub_referral_mult = np.where([s.hub for s in schools], hub_mult, 1.0)
+        self.food_seek_mult = np.where(self.hosts["food_support"], [s.hub_food_seek_multiplier for s in schools], 1.0)
+        self.hub_dna_mult = np.array([s.hub_dna_multiplier for s in schools])
+
+
+# Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).
+CALENDAR_TO_SCHOOL_WEEKS = 52.0 / (DAYS_PER_YEAR / 5)
+
+
+def add_baseline_services(model) -> None:
+    """The area's existing services, with capacities scaled to the simulated population and to school weeks."""
+    cap = model.area.capacity
+    for kind, name, field in BASELINE_SERVICES:
+        fig = getattr(cap, field)
+        if fig is not None and fig.value > 0:
+            model.services.add(Service(model, name, kind, fig.value * CALENDAR_TO_SCHOOL_WEEKS * model.capacity_scale))
+    teams = cap.mhst_teams.value
+    share = cap.mhst_schools_covered_share.value
+    if teams > 0 and share > 0:
+        n_teams = math.ceil(teams)
+        per_team = model.params["services.mhst_cases_per_week_per_team"] * teams / n_teams
+        rng = model.streams.generator("baseline_mhst")
+        schools = list(model.school_agents)
+        order = rng.permutation(len(schools))
+        n_covered = max(1, round(share * len(schools)))
+        svcs = []
+        for t in range(n_teams):
+            svc = Service(model, f"MHST {t + 1} (existing)", "mhst", per_team * model.capacity_scale)
+            model.services.add(svc)
+            svcs.append(svc)
+        for j, idx in enumerate(order[:n_covered]):
+            schools[idx].mhst_service = svcs[j % n_teams].index
+
+
+def initial_states(model, rng: np.random.Generator) -> None:
+    """Start wellbeing and exposure near their steady state, so the first term is not a warm-up."""
+    c, f, w = model.children, model.families, model.params.group("wellbeing")
+    primary = c.year_group < PRIMARY_YEARS
+    lm = np.where(primary, np.where(~c.female, w["b_boy_primary"], 0.0), np.where(c.female, w["b_girl_secondary"], 0.0))
+    lm = lm + w["b_parent_depressed"] * f.parent_depressed[c.family] + w["b_fsm"] * c.fsm
+    lm = lm + w["b_food_insecure"] * f.food_insecure[c.family]
+    if model.crime_index is not None:
+        q = model.params.group("neighbourhood")
+        stock = q["p_exposure"] * model.crime_index / max(q["exposure_decay"], 1e-9)
+        c.exposure[:] = np.where(c.year_group >= 7, stock, 0.0)
+        lm = lm + w["b_exposure"] * c.exposure
+    onset = np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
+    c.difficulty[:] = rng.random(c.n) < onset / (onset + w["p_recover"])
+    f.secure_until[:] = 0
+
+
+def progress_year(model, rng: np.random.Generator) -> None:
+    """Year groups move up; Year 6 moves to secondary; each Year 11 leaver's row becomes a Reception entrant.
+
+    Simplified: each leaver is replaced by a Reception child of the same family (a younger sibling), so rolls
+    and the family mix stay stable over a run; the family keeps its circumstances.
+    """
+    c, f, pop = model.children, model.families, model.population
+    leavers = np.flatnonzero(c.year_group == 11)
+    c.year_group[c.year_group < 11] += 1
+    movers = c.year_group == PRIMARY_YEARS
+    c.school[movers] = f.home_secondary[c.family[movers]]
+    for svc in model.services.services:
+        if svc.category.startswith("child"):
+            q = svc.queue
+            keep = ~np.isin(q.ids[q.head:q.tail], leavers)
+            live_ids, live_days = q.ids[q.head:q.tail][keep], q.days[q.head:q.tail][keep]
+            q.head, q.tail = 0, live_ids.size
+            q.ids[: q.tail], q.days[: q.tail] = live_ids, live_days
+    n = leavers.size
+    fam = c.family[leavers]
+    c.year_group[leavers] = 0
+    c.school[leavers] = f.home_primary[fam]
+    c.female[leavers] = rng.random(n) < model.params["population.share_girls"]
+    a_ehcp, a_ss = pop.sen_intercepts
+    c.send[leavers] = draw_send(c.fsm[leavers].astype(float), a_ehcp, a_ss, rng.random(n))
+    c.propensity[leavers] = rng.normal(0.0, model.params["attendance.sd_child"], n)
+    c.vision_uncorrected[leavers] = rng.random(n) < model.params["population.share_uncorrected_vision"]
+    other_mean, fsm_mean = pop.attainment_means
+    school_off = np.array([s.attainment_offset for s in model.school_agents])[c.school[leavers]]
+    z = (np.where(c.fsm[leavers], fsm_mean, other_mean) + school_off
+         + attainment_offsets(c.send[leavers], c.eal[leavers], model.params) + rng.normal(0.0, pop.sd_within_z, n))
+    c.attainment_z[leavers] = z
+    c.attainment_start_z[leavers] = z
+    for name in ("wears_glasses", "difficulty", "breakfast_enrolled", "at_breakfast", "hungry", "absent_yesterday"):
+        getattr(c, name)[leavers] = False
+    for name in ("exposure", "service_days", "mh_until", "youth_until"):
+        getattr(c, name)[leavers] = 0
+    c.mh_status[leavers] = NONE
+    c.youth_status[leavers] = NONE
+    for name in ("sessions_possible", "sessions_attended", "illness_sessions"):
+        getattr(c, name)[:] = 0
+    for row in leavers:
+        model.child_agents[row].remove()
+        model.child_agents[row] = Child(model, int(row))

@@ -1,0 +1,181 @@
+"""The recorder: reduces the arrays to term and year results by group, school, service and intervention."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy.stats import norm
+
+from .calendar import SESSIONS_PER_DAY, TERM_DAYS
+
+GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
+ASSESSED_YEARS = {2: "expected_share_year2", 6: "expected_share_year6", 11: "expected_share_year11"}
+
+# name -> (units, long_name); dims follow from the name's table below.
+TERM_GROUP_VARS = {
+    "attendance_rate": ("1", "share of possible sessions attended"),
+    "persistent_absence_rate": ("1", "share of pupils missing 10% or more of possible sessions (DfE persistent absence)"),
+    "severe_absence_rate": ("1", "share of pupils missing 50% or more of possible sessions (DfE severe absence)"),
+    "illness_absence_rate": ("1", "share of possible sessions missed through illness"),
+    "expected_standard_share": ("1", "share of Year 2, 6 and 11 pupils at or above the expected standard"),
+    "mean_attainment_z": ("z-score", "mean attainment against the national distribution"),
+    "progress_months": ("months", "mean progress since the start of the run against national, EEF months"),
+    "child_difficulty_prevalence": ("1", "share of pupils in emotional difficulty (probable disorder)"),
+    "parent_depression_prevalence": ("1", "share of mothers (main carers) of these pupils with depression"),
+    "hungry_day_share": ("1", "share of pupil-days arriving hungry"),
+    "pupils": ("pupils", "number of pupils"),
+}
+YEAR_GROUP_VARS = {
+    "attendance_rate_year": ("1", "share of possible sessions attended over the academic year"),
+    "persistent_absence_rate_year": ("1", "share of pupils persistently absent over the academic year"),
+    "severe_absence_rate_year": ("1", "share of pupils severely absent over the academic year"),
+    "expected_standard_share_year": ("1", "share of Year 2, 6 and 11 pupils at the expected standard, end of year"),
+    "progress_months_year": ("months", "mean progress since the start of the run, end of year, EEF months"),
+}
+SCHOOL_VARS = {
+    "attendance_rate_school": ("1", "share of possible sessions attended, by school"),
+    "persistent_absence_rate_school": ("1", "share of pupils persistently absent, by school"),
+}
+SERVICE_VARS = {
+    "waiting_days_mean": ("school days", "mean wait from referral to first offer"),
+    "queue_length_mean": ("clients", "mean waiting-list length"),
+    "queue_length_end": ("clients", "waiting-list length at the end of term"),
+    "referrals": ("clients", "referrals received"),
+    "started": ("clients", "clients starting support"),
+    "did_not_attend": ("clients", "offers not taken up (did not attend)"),
+}
+
+
+def group_masks(model) -> dict[str, np.ndarray]:
+    c = model.children
+    return {"all": np.ones(c.n, bool), "disadvantaged": c.fsm, "other": ~c.fsm, "girls": c.female, "boys": ~c.female}
+
+
+def absence_stats(possible: np.ndarray, attended: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
+    """(attendance rate, PA rate, SA rate) over the masked pupils with any possible sessions."""
+    m = mask & (possible > 0)
+    if not m.any():
+        return np.nan, np.nan, np.nan
+    p, a = possible[m].astype(np.int64), attended[m].astype(np.int64)
+    missed = p - a  # integer comparison: exactly 10% missed counts as persistent (DfE)
+    return a.sum() / p.sum(), float(np.mean(10 * missed >= p)), float(np.mean(2 * missed >= p))
+
+
+class Recorder:
+    """Collects results as the model runs; `dataset()` returns them labelled."""
+
+    def __init__(self, model) -> None:
+        cal = model.calendar
+        T, Y, G, S = cal.n_terms, cal.years, len(GROUPS), len(model.school_agents)
+        self.tg = {k: np.full((T, G), np.nan) for k in TERM_GROUP_VARS}
+        self.yg = {k: np.full((Y, G), np.nan) for k in YEAR_GROUP_VARS}
+        self.ts = {k: np.full((T, S), np.nan) for k in SCHOOL_VARS}
+        self.services = list(model.services.services)
+        self.tv = {k: np.full((T, len(self.services)), np.nan) for k in SERVICE_VARS}
+        self.cost = np.zeros((T, len(model.interventions)))
+        self._hungry = np.zeros(G)
+        self._days = 0
+        p = model.params
+        self.thresholds = {yg: norm.ppf(1.0 - p[f"attainment.{k}"]) for yg, k in ASSESSED_YEARS.items()}
+
+    def day_end(self, model, day: int) -> None:
+        c = model.children
+        h = c.hungry
+        n_h, n_hf, n_hg = h.sum(), (h & c.fsm).sum(), (h & c.female).sum()
+        self._hungry += (n_h, n_hf, n_h - n_hf, n_hg, n_h - n_hg)
+        self._days += 1
+        for i, iv in enumerate(model.interventions):
+            self.cost[model.today.term, i] += iv.cost_today_gbp(model, day)
+
+    def expected_share(self, model, mask: np.ndarray) -> float:
+        c = model.children
+        hits, n = 0, 0
+        for yg, thr in self.thresholds.items():
+            m = mask & (c.year_group == yg)
+            hits += int((c.attainment_z[m] >= thr).sum())
+            n += int(m.sum())
+        return hits / n if n else np.nan
+
+    def term_end(self, model) -> None:
+        c, f, t = model.children, model.families, model.today.term
+        masks = group_masks(model)
+        progress = c.attainment_z - c.attainment_start_z
+        from .eef import months_of_progress
+        for g, (name, mask) in enumerate(masks.items()):
+            att, pa, sa = absence_stats(c.term_possible, c.term_attended, mask)
+            n = int(mask.sum())
+            possible = c.term_possible[mask].sum()
+            fams = np.unique(c.family[mask])
+            row = {
+                "attendance_rate": att, "persistent_absence_rate": pa, "severe_absence_rate": sa,
+                "illness_absence_rate": c.term_illness[mask].sum() / possible if possible else np.nan,
+                "expected_standard_share": self.expected_share(model, mask),
+                "mean_attainment_z": float(c.attainment_z[mask].mean()) if n else np.nan,
+                "progress_months": float(months_of_progress(progress[mask].mean())) if n else np.nan,
+                "child_difficulty_prevalence": float(c.difficulty[mask].mean()) if n else np.nan,
+                "parent_depression_prevalence": float(f.parent_depressed[fams].mean()) if n else np.nan,
+                "hungry_day_share": self._hungry[g] / (n * self._days) if n and self._days else np.nan,
+                "pupils": n,
+            }
+            for k, v in row.items():
+                self.tg[k][t, g] = v
+        for s in range(len(model.school_agents)):
+            att, pa, _ = absence_stats(c.term_possible, c.term_attended, c.school == s)
+            self.ts["attendance_rate_school"][t, s] = att
+            self.ts["persistent_absence_rate_school"][t, s] = pa
+        term_days = TERM_DAYS[model.today.term_of_year]
+        for v, svc in enumerate(self.services):
+            st = svc.reset_stats()
+            self.tv["waiting_days_mean"][t, v] = st["wait_days"] / st["offered"] if st["offered"] else np.nan
+            self.tv["queue_length_mean"][t, v] = st["queue_days"] / term_days
+            self.tv["queue_length_end"][t, v] = svc.queue_length
+            self.tv["referrals"][t, v] = st["referred"]
+            self.tv["started"][t, v] = st["started"]
+            self.tv["did_not_attend"][t, v] = st["dna"]
+        c.sessions_possible += c.term_possible
+        c.sessions_attended += c.term_attended
+        c.illness_sessions += c.term_illness
+        c.term_possible[:] = 0
+        c.term_attended[:] = 0
+        c.term_illness[:] = 0
+        self._hungry[:] = 0
+        self._days = 0
+
+    def year_end(self, model) -> None:
+        from .eef import months_of_progress
+        c, y = model.children, model.today.year
+        progress = c.attainment_z - c.attainment_start_z
+        for g, mask in enumerate(group_masks(model).values()):
+            att, pa, sa = absence_stats(c.sessions_possible, c.sessions_attended, mask)
+            self.yg["attendance_rate_year"][y, g] = att
+            self.yg["persistent_absence_rate_year"][y, g] = pa
+            self.yg["severe_absence_rate_year"][y, g] = sa
+            self.yg["expected_standard_share_year"][y, g] = self.expected_share(model, mask)
+            self.yg["progress_months_year"][y, g] = float(months_of_progress(progress[mask].mean()))
+
+    def dataset(self, model) -> xr.Dataset:
+        """All results as one labelled Dataset (no replicate dimension; the runner adds it)."""
+        cal = model.calendar
+        coords = {
+            "term": np.arange(cal.n_terms), "year": np.arange(cal.years), "group": list(GROUPS),
+            "school": [s.name for s in model.school_agents], "service": [s.name for s in self.services],
+            "intervention": [iv.label for iv in model.interventions],
+        }
+        data = {}
+        for table, dims, spec in ((self.tg, ("term", "group"), TERM_GROUP_VARS),
+                                  (self.yg, ("year", "group"), YEAR_GROUP_VARS),
+                                  (self.ts, ("term", "school"), SCHOOL_VARS),
+                                  (self.tv, ("term", "service"), SERVICE_VARS)):
+            for k, arr in table.items():
+                units, long_name = spec[k]
+                data[k] = xr.DataArray(arr, dims=dims, attrs={"units": units, "long_name": long_name})
+        data["cost_gbp"] = xr.DataArray(self.cost, dims=("term", "intervention"),
+                                        attrs={"units": "GBP", "long_name": "cost of each intervention in the term"})
+        ds = xr.Dataset(data, coords=coords)
+        ds = ds.assign_coords(
+            term_label=("term", cal.term_labels()), year_label=("year", cal.year_labels()),
+            school_phase=("school", [s.name and s.phase for s in model.school_agents]),
+            service_kind=("service", [s.kind for s in self.services]))
+        ds["sessions_per_day"] = SESSIONS_PER_DAY
+        ds["sessions_per_day"].attrs = {"units": "sessions", "long_name": "sessions in a school day"}
+        return ds

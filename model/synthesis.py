@@ -1,0 +1,218 @@
+"""Population synthesis: families, children and schools that match an area profile's marginals.
+
+Disadvantage clusters by family (siblings share a family's deprivation) and by school (families live in
+neighbourhoods with their own deprivation, and each neighbourhood has one primary and one secondary school).
+Each share is matched exactly in expectation by solving an intercept (quantile or bisection), so the
+correlations come from the latent deprivation while the marginals come from the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit, logit
+from scipy.stats import norm
+
+from .area import AreaProfile
+from .params import ParamTable
+from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
+
+PRIMARY_YEARS = 7  # Reception .. Year 6
+SECONDARY_YEARS = 5  # Year 7 .. Year 11
+# FSM eligibility by SEN, England 2020 (FACTS §7 [A12]): EHCP 34.6%, SEN support 29.9%, no SEN 14.9%,
+# turned into odds ratios of SEN given FSM (odds ratios are symmetric).
+_OR_SEN_SUPPORT_FSM = (0.299 / 0.701) / (0.149 / 0.851)
+_OR_EHCP_FSM = (0.346 / 0.654) / (0.149 / 0.851)
+
+
+@dataclass
+class SchoolSpec:
+    """A school as synthesised: name, phase, neighbourhoods served and its random effects."""
+
+    name: str
+    phase: str
+    attendance_effect: float
+    value_added: float
+    attainment_offset: float
+    neighbourhoods: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Population:
+    """The synthesised arrays plus the constants needed to add Reception entrants later."""
+
+    children: ChildArrays
+    families: FamilyArrays
+    schools: list[SchoolSpec]
+    n_neighbourhoods: int
+    sen_intercepts: tuple[float, float]  # (EHCP, SEN support) log-odds for a non-FSM child
+    attainment_means: tuple[float, float]  # (other, FSM) mean starting z
+    sd_within_z: float = 0.9
+
+
+def _solve_intercept(slope_term: np.ndarray, target: float, weights: np.ndarray | None = None) -> float:
+    """Intercept a so that the (weighted) mean of expit(a + slope_term) equals target."""
+    target = float(np.clip(target, 1e-6, 1 - 1e-6))
+    lo, hi = -20.0, 20.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        mean = np.average(expit(mid + slope_term), weights=weights)
+        lo, hi = (mid, hi) if mean < target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Split a count over bins in proportion to weights (multinomial)."""
+    return rng.multinomial(int(total), weights / weights.sum())
+
+
+def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
+               pupils: int | None = None) -> Population:
+    """Build the population of `area`; `pupils` rescales pupil and school numbers (for tests and benchmarks)."""
+    p = params.group("population")
+    n_primary = area.pupils.primary.value
+    n_secondary = area.pupils.secondary.value
+    scale = 1.0 if pupils is None else pupils / (n_primary + n_secondary)
+    n_primary, n_secondary = round(n_primary * scale), round(n_secondary * scale)
+    n_prim_schools = max(1, round(area.schools.primary.value * min(scale, 1.0)))
+    n_sec_schools = max(1, round(area.schools.secondary.value * min(scale, 1.0)))
+    n_prim_schools = min(n_prim_schools, max(1, n_primary // 20))
+    n_sec_schools = min(n_sec_schools, max(1, n_secondary // 20))
+
+    # Neighbourhoods: one per primary school, with unequal sizes and their own deprivation and EAL mix.
+    n_nb = n_prim_schools
+    nb_weight = rng.lognormal(0.0, 0.3, n_nb)
+    nb_depr = rng.normal(0.0, p["sd_neighbourhood_deprivation"], n_nb)
+    nb_eal = rng.normal(0.0, p["sd_neighbourhood_eal"], n_nb)
+    # Secondary catchments: contiguous blocks of neighbourhoods.
+    cum = np.cumsum(nb_weight) / nb_weight.sum()
+    nb_secondary = np.minimum((cum * n_sec_schools - 1e-9).astype(int), n_sec_schools - 1)
+
+    schools = _make_schools(area, params, rng, n_prim_schools, n_sec_schools, nb_secondary)
+
+    # Children by year group and neighbourhood.
+    per_year = np.r_[np.full(PRIMARY_YEARS, n_primary / PRIMARY_YEARS), np.full(SECONDARY_YEARS, n_secondary / SECONDARY_YEARS)]
+    counts = np.round(per_year).astype(int)
+    n = int(counts.sum())
+    year_group = np.repeat(np.arange(12, dtype=np.int8), counts)
+    nb_of_child = np.empty(n, np.int64)
+    start = 0
+    for yg, c in enumerate(counts):
+        nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), _split(c, nb_weight, rng))
+        start += c
+
+    # Families within each neighbourhood.
+    family = np.empty(n, np.int64)
+    fam_nb: list[np.ndarray] = []
+    next_f = 0
+    for nb in range(n_nb):
+        kids = np.flatnonzero(nb_of_child == nb)
+        if kids.size == 0:
+            continue
+        nf = max(1, round(kids.size / p["children_per_family"]))
+        order = rng.permutation(kids)
+        fam_idx = np.r_[np.arange(nf), rng.integers(0, nf, kids.size - nf)] if kids.size >= nf else np.arange(kids.size)
+        family[order] = next_f + fam_idx[: kids.size]
+        fam_nb.append(np.full(nf, nb))
+        next_f += nf
+    nbh = np.concatenate(fam_nb)
+    families = FamilyArrays(nbh.size)
+    families.neighbourhood[:] = nbh
+    children = ChildArrays(n)
+    children.family[:] = family
+    children.year_group[:] = year_group
+
+    # Family deprivation and the shares that follow it.
+    depr = nb_depr[nbh] + rng.standard_normal(nbh.size)
+    families.deprivation[:] = depr
+    sd_depr = np.sqrt(1.0 + p["sd_neighbourhood_deprivation"] ** 2)
+    depr_std = depr / sd_depr
+    kids_per_family = np.bincount(family, minlength=nbh.size).astype(float)
+    child_depr = depr[family]
+    q_fsm = np.quantile(child_depr, 1.0 - area.shares.fsm.value)
+    families.fsm_eligible[:] = depr > q_fsm
+    q_li = np.quantile(depr, 1.0 - area.shares.low_income_households.value)
+    families.low_income[:] = (depr > q_li) | families.fsm_eligible
+    a_food = _solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
+    families.food_insecure[:] = rng.random(nbh.size) < expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
+    a_dep = _solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
+    families.parent_depressed[:] = rng.random(nbh.size) < expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
+    a_eal = _solve_intercept(nb_eal[nbh], area.shares.eal.value, weights=kids_per_family + 1e-12)
+    families.eal[:] = rng.random(nbh.size) < expit(a_eal + nb_eal[nbh])
+    eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
+    families.engagement_base[:] = eng
+    families.engagement[:] = eng
+    families.distance_services_km[:] = p["median_distance_services_km"] * rng.lognormal(0.0, 0.5, nbh.size)
+    families.hub_school[:] = -1
+    families.home_primary[:] = nbh
+    families.home_secondary[:] = n_prim_schools + nb_secondary[nbh]
+
+    # Children's own characteristics.
+    children.fsm[:] = families.fsm_eligible[family]
+    children.eal[:] = families.eal[family]
+    children.female[:] = rng.random(n) < p["share_girls"]
+    fsm = children.fsm.astype(float)
+    a_ehcp = _solve_intercept(np.log(_OR_EHCP_FSM) * fsm, area.shares.ehcp.value)
+    a_ss = _solve_intercept(np.log(_OR_SEN_SUPPORT_FSM) * fsm, area.shares.sen_support.value)
+    children.send[:] = draw_send(fsm, a_ehcp, a_ss, rng.random(n))
+    children.school[:] = np.where(year_group < PRIMARY_YEARS, families.home_primary[family], families.home_secondary[family])
+    children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
+    children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
+
+    means = _starting_attainment(children, schools, area, params, rng)
+    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), means)
+    for s, spec in enumerate(schools):
+        spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
+    return pop
+
+
+def draw_send(fsm: np.ndarray, a_ehcp: float, a_ss: float, u: np.ndarray) -> np.ndarray:
+    """SEND status from one uniform per child: EHCP, else SEN support, else none."""
+    p_ehcp = expit(a_ehcp + np.log(_OR_EHCP_FSM) * fsm)
+    p_ss = expit(a_ss + np.log(_OR_SEN_SUPPORT_FSM) * fsm)
+    return np.where(u < p_ehcp, EHCP, np.where(u < p_ehcp + p_ss, SEN_SUPPORT, NO_SEN)).astype(np.int8)
+
+
+def attainment_offsets(send: np.ndarray, eal: np.ndarray, params: ParamTable) -> np.ndarray:
+    """Starting-attainment shifts for SEND and EAL (z-score)."""
+    a = params.group("attainment")
+    return (np.where(send == SEN_SUPPORT, a["b_sen_support_z"], 0.0) + np.where(send == EHCP, a["b_ehcp_z"], 0.0)
+            + a["b_eal_z"] * eal)
+
+
+def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area: AreaProfile,
+                         params: ParamTable, rng: np.random.Generator) -> tuple[float, float]:
+    """Draw starting z so the area's KS2 shares (disadvantaged, other) hold at the Year 6 threshold.
+
+    Simplification: every year group stands where the area's Year 6 pupils stand against the nation.
+    """
+    n = children.n
+    school_off = np.array([s.attainment_offset for s in schools])[children.school]
+    raw = attainment_offsets(children.send, children.eal, params) + school_off + rng.normal(0.0, 0.9, n)
+    t6 = norm.ppf(1.0 - params["attainment.expected_share_year6"])
+    means = []
+    for is_fsm, share in ((False, area.observed.ks2_expected_other.value),
+                          (True, area.observed.ks2_expected_disadvantaged.value)):
+        sel = children.fsm == is_fsm
+        c = t6 - np.quantile(raw[sel], 1.0 - share) if sel.any() else 0.0
+        raw[sel] += c
+        means.append(float(c))
+    children.attainment_z[:] = raw
+    children.attainment_start_z[:] = raw
+    return means[0], means[1]
+
+
+def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,
+                  nb_secondary: np.ndarray) -> list[SchoolSpec]:
+    """Schools with names (the profile's named schools first) and random effects."""
+    out = []
+    for phase, count in (("primary", n_prim), ("secondary", n_sec)):
+        named = [s.name for s in area.schools.named if s.phase == phase]
+        for i in range(count):
+            name = named[i] if i < len(named) else f"{area.display_name} {phase} {i + 1}"
+            out.append(SchoolSpec(name, phase,
+                                  attendance_effect=float(rng.normal(0.0, params["attendance.sd_school"])),
+                                  value_added=float(rng.normal(0.0, params["learning.sd_school_value_added"])),
+                                  attainment_offset=float(rng.normal(0.0, params["attainment.sd_school_z"]))))
+    return out

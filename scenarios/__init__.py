@@ -1,0 +1,1 @@
+"""Scenario and area files shipped with actlocally (package data)."""

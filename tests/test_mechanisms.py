@@ -1,0 +1,163 @@
+"""Each mechanism moves outcomes the right way and by about the right amount (small populations, fixed seeds)."""
+
+import numpy as np
+import pytest
+
+from actlocally.model.agents import Child, Family, School, Service
+from actlocally.model.locality import LocalityModel
+from actlocally.model.state import IN_SUPPORT, WAITING
+
+
+def run_days(model: LocalityModel, days: int) -> LocalityModel:
+    for _ in range(days):
+        model.step()
+    return model
+
+
+def test_no_hunger_when_probabilities_are_zero(scenario_factory):
+    m = LocalityModel(scenario_factory(parameters={"hunger.p_hungry_if_insecure": 0.0,
+                                                   "hunger.p_hungry_if_secure": 0.0}))
+    for _ in range(10):
+        m.step()
+        assert not m.children.hungry.any()
+
+
+def test_breakfast_club_removes_hunger_for_attendees(scenario_factory):
+    club = {"type": "breakfast_club", "schools": "all", "offer": "universal", "p_enrol": 1.0,
+            "enrol_multiplier_food_insecure": 1.0, "p_attend_per_day": 0.8}
+    base = LocalityModel(scenario_factory())
+    with_club = LocalityModel(scenario_factory(interventions=[club]))
+    hungry_base, hungry_club, at_club = 0, 0, 0
+    insecure_days = 0
+    for _ in range(20):
+        base.step()
+        with_club.step()
+        c = with_club.children
+        assert not (c.hungry & c.at_breakfast).any()  # nobody at club is hungry
+        ins = with_club.families.food_insecure[c.family]
+        insecure_days += ins.sum()
+        hungry_base += (base.children.hungry & base.families.food_insecure[base.children.family]).sum()
+        hungry_club += (c.hungry & ins).sum()
+        at_club += c.at_breakfast.sum()
+    assert at_club / (20 * c.n) == pytest.approx(0.8, abs=0.02)
+    p = with_club.params["hunger.p_hungry_if_insecure"]
+    # hunger of food-insecure children falls by about p_attend: 0.25 -> 0.05
+    assert hungry_club / insecure_days == pytest.approx(p * 0.2, abs=0.02)
+    assert hungry_base > 3 * hungry_club
+
+
+def test_breakfast_club_with_zero_places_equals_baseline_exactly(scenario_factory):
+    club = {"type": "breakfast_club", "schools": "all", "places_per_school": 0}
+    a = run_days(LocalityModel(scenario_factory()), 30)
+    b = run_days(LocalityModel(scenario_factory(interventions=[club])), 30)
+    for name in ("attainment_z", "term_attended", "difficulty", "hungry"):
+        assert np.array_equal(getattr(a.children, name), getattr(b.children, name))
+
+
+def test_mhst_raises_referral(scenario_factory):
+    mhst = {"type": "mental_health_support_team", "teams": 3, "schools": "all"}
+    base = run_days(LocalityModel(scenario_factory()), 60)
+    more = run_days(LocalityModel(scenario_factory(interventions=[mhst])), 60)
+    ref_base = sum(s.stats["referred"] for s in base.services.of_category("child_mh"))
+    ref_more = sum(s.stats["referred"] for s in more.services.of_category("child_mh"))
+    assert ref_more > 1.4 * ref_base
+    assert all(s.mhst_service >= 0 for s in more.school_agents)
+
+
+def test_full_service_queues_and_waits_grow(scenario_factory):
+    # a CAMHS with almost no capacity: referrals pile up and nobody starts quickly
+    m = LocalityModel(scenario_factory())
+    camhs = m.services.of_kind("camhs")[0]
+    camhs.capacity_per_week = 0.5
+    for s in m.school_agents:
+        s.mhst_service = -1
+    m.refresh_schools()
+    run_days(m, 60)
+    assert camhs.queue_length > 10 and camhs.queue_length > 2 * camhs.stats["offered"]
+    waiting = m.children.mh_status == WAITING
+    assert waiting.sum() == sum(s.queue_length for s in m.services.of_category("child_mh"))
+    assert camhs.stats["offered"] <= 0.5 / 5 * 60 + 1
+
+
+def test_support_is_capacity_limited_and_fifo(scenario_factory):
+    m = LocalityModel(scenario_factory())
+    svc = m.services.of_kind("talking_therapies")[0]
+    ids = np.arange(10, dtype=np.int32)
+    m.families.parent_depressed[ids] = True
+    m.families.parent_status[ids] = WAITING
+    svc.queue = type(svc.queue)(64)
+    svc.queue.push(ids, 0)
+    svc.capacity_per_week = 10.0  # two a day
+    svc.take_from_queue(1)
+    started_or_dna = m.families.parent_status[ids] != WAITING
+    assert started_or_dna.tolist() == [True, True] + [False] * 8  # first in, first served
+
+
+def test_persistent_absence_definition():
+    from actlocally.model.results import absence_stats
+
+    possible = np.array([100, 100, 100, 100])
+    attended = np.array([91, 90, 50, 49])  # missed 9%, 10%, 50%, 51%
+    att, pa, sa = absence_stats(possible, attended, np.ones(4, bool))
+    assert pa == 0.75 and sa == 0.5
+    assert att == pytest.approx(280 / 400)
+
+
+def test_difficulty_lowers_attendance_and_learning(scenario_factory):
+    m = run_days(LocalityModel(scenario_factory()), 60)
+    c = m.children
+    rate = c.term_attended / np.maximum(c.term_possible, 1)
+    assert rate[c.difficulty].mean() < rate[~c.difficulty].mean()
+
+
+def test_neighbourhood_exposure_only_where_profiled(scenario_factory):
+    hw = run_days(LocalityModel(scenario_factory(area="holme_wood")), 20)
+    kc = run_days(LocalityModel(scenario_factory()), 20)
+    assert hw.children.exposure[hw.children.year_group >= 7].mean() > 0.1
+    assert hw.children.exposure[hw.children.year_group < 7].max() == 0
+    assert kc.children.exposure.max() == 0
+
+
+def test_hub_lowers_did_not_attend(scenario_factory):
+    hub = {"type": "service_hub", "schools": "all", "services": ["talking_therapies", "early_help"],
+           "dna_multiplier": 0.2}
+    base = run_days(LocalityModel(scenario_factory()), 120)
+    with_hub = run_days(LocalityModel(scenario_factory(interventions=[hub])), 120)
+
+    def dna_rate(model):
+        s = model.services.of_kind("talking_therapies")[0].stats
+        return s["dna"] / max(1, s["offered"])
+
+    assert dna_rate(with_hub) < dna_rate(base)
+
+
+def test_agents_are_views_of_arrays(scenario_factory):
+    m = LocalityModel(scenario_factory())
+    kids = m.agents_by_type[Child]
+    assert len(kids) == m.children.n
+    assert len(m.agents_by_type[Family]) == m.families.n
+    assert len(m.agents_by_type[School]) == len(m.school_agents)
+    assert len(m.agents_by_type[Service]) == len(m.services.services)
+    child = m.child_agents[5]
+    child.attainment_z = 1.25
+    assert m.children.attainment_z[5] == pytest.approx(1.25)
+    assert child.family.row == m.children.family[5]
+    assert child.school.index == m.children.school[5]
+    m.children.difficulty[5] = True
+    assert child.difficulty is True
+
+
+def test_year_progression_moves_children_and_replaces_leavers(scenario_factory):
+    m = LocalityModel(scenario_factory(years=2))
+    before = m.children.year_group.copy()
+    n_agents = len(m.agents_by_type[Child])
+    run_days(m, 190)
+    after = m.children.year_group
+    assert np.array_equal(after[before < 11], before[before < 11] + 1)
+    assert np.all(after[before == 11] == 0)
+    moved = before == 6
+    phases = np.array([s.phase for s in m.school_agents])
+    assert np.all(phases[m.children.school[moved]] == "secondary")
+    assert len(m.agents_by_type[Child]) == n_agents
+    m.run()
+    assert m.results().sizes["term"] == 6
