@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from actlocally.model.area import AREAS_DIR, available_areas, load_area, read_toml
+from actlocally.model.errors import InputError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-
-from actlocally.model.area import AREAS_DIR, available_areas, load_area, read_toml
-from actlocally.model.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Act Locally simulator: school attendance and attainment under local service changes.")

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import xarray as xr
-
 from actlocally.model.locality import LocalityModel
 from actlocally.model.scenario import Scenario, load_scenario
 

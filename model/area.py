@@ -83,7 +83,10 @@ class Shares(BaseModel):
 
 
 class Capacity(BaseModel):
-    """Service capacities as new cases per calendar week (MHSTs as teams in place); the model converts to school weeks."""
+    """Service capacities as new cases per calendar week (MHSTs as teams in place).
+
+    The model converts them to school weeks (services take cases on the 190 school days).
+    """
 
     model_config = ConfigDict(extra="forbid")
     mhst_teams: Count

@@ -13,7 +13,7 @@ from .agents import Child, Family, School, Service
 from .calendar import Calendar
 from .errors import InputError
 from .interventions.registry import REGISTRY
-from .mechanisms.attendance import N_YEAR_GROUPS, step_attendance
+from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
 from .mechanisms.food_support import step_food_support
 from .mechanisms.hunger import step_hunger
 from .mechanisms.learning import step_learning
@@ -75,8 +75,12 @@ class LocalityModel(mesa.Model):
         n_classes = len(self.school_agents) * N_YEAR_GROUPS
         self._class_absence = np.zeros(n_classes)
         self._class_absent = np.zeros(n_classes)
-        self._class_n = np.zeros(n_classes)
+        self.class_size = np.zeros(n_classes)
+        self.present_today = self.children.n
         self._mean_absence = 0.0
+        self.hungry_today = np.zeros(3, np.int64)  # all, FSM, girls: counted by the hunger kernel
+        self.attendance_fixed = np.zeros(self.children.n, np.float32)
+        self.class_id = np.zeros(self.children.n, np.int32)
         self.refresh_schools()
         initial_states(self, self.streams.generator("initial_state"))
 
@@ -89,9 +93,8 @@ class LocalityModel(mesa.Model):
         self.refresh_schools()
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(model_reporters={
-            "attendance_today": lambda m: float(m.children.present.mean()),
-            "hungry_today": lambda m: float(m.children.hungry.mean()),
-            "difficulty_prevalence": lambda m: float(m.children.difficulty.mean()),
+            "attendance_today": lambda m: m.present_today / m.children.n,
+            "hungry_today": lambda m: m.hungry_today[0] / m.children.n,
             "waiting": lambda m: sum(s.queue_length for s in m.services.services),
         })
         self._day = 0
@@ -101,8 +104,9 @@ class LocalityModel(mesa.Model):
         return self.today.year
 
     def refresh_schools(self) -> None:
-        """Rebuild the per-school arrays the kernels read, after schools or services change."""
+        """Rebuild the per-school arrays the kernels read, after schools, services or year groups change."""
         self.school_arrays = SchoolArrays(self)
+        refresh_fixed_logit(self)
 
     def step(self) -> None:
         """Advance one school day: interventions set state, mechanisms act, services take from queues."""

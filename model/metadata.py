@@ -8,10 +8,9 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import actlocally
 import numpy as np
 import xarray as xr
-
-import actlocally
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +48,9 @@ def run_attrs(model) -> dict:
 
 def child_microdata(model) -> xr.Dataset:
     """One row per child at the end of the run: characteristics, sessions, attainment and wellbeing."""
-    from .results import ASSESSED_YEARS
     from scipy.stats import norm
+
+    from .results import ASSESSED_YEARS
 
     c = model.children
     expected = np.full(c.n, -1, np.int8)
@@ -64,8 +64,10 @@ def child_microdata(model) -> xr.Dataset:
         "fsm": (c.fsm.astype(np.int8), "1", "eligible for free school meals (disadvantaged)"),
         "send": (c.send, "1", "SEND: 0 none, 1 SEN support, 2 EHC plan"),
         "eal": (c.eal.astype(np.int8), "1", "English as an additional language"),
-        "sessions_possible": (c.sessions_possible.astype(np.int32), "sessions", "possible sessions, last academic year"),
-        "sessions_attended": (c.sessions_attended.astype(np.int32), "sessions", "sessions attended, last academic year"),
+        "sessions_possible": (c.sessions_possible.astype(np.int32), "sessions",
+                              "possible sessions, last academic year"),
+        "sessions_attended": (c.sessions_attended.astype(np.int32), "sessions",
+                              "sessions attended, last academic year"),
         "illness_sessions": (c.illness_sessions.astype(np.int32), "sessions", "sessions missed through illness"),
         "attainment_z": (c.attainment_z, "z-score", "attainment against the national distribution"),
         "expected_standard": (expected, "1", "at expected standard (1/0) for Years 2, 6 and 11; -1 not assessed"),
@@ -75,7 +77,8 @@ def child_microdata(model) -> xr.Dataset:
     }
     ds = xr.Dataset({k: xr.DataArray(v, dims=("child",), attrs={"units": u, "long_name": ln})
                      for k, (v, u, ln) in cols.items()},
-                    coords={"child": np.arange(c.n), "school_name": ("school_index", [s.name for s in model.school_agents])})
+                    coords={"child": np.arange(c.n),
+                            "school_name": ("school_index", [s.name for s in model.school_agents])})
     ds["expected_standard"].attrs["flag_values"] = "-1 0 1"
     ds.attrs.update(run_attrs(model))
     return ds

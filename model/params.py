@@ -35,6 +35,7 @@ class ParamTable(Mapping[str, float]):
 
     def __init__(self, rows: dict[str, Param], overrides: Mapping[str, float] | None = None) -> None:
         self.rows = dict(rows)
+        self._groups: dict[str, dict[str, float]] = {}
         self._values = {k: p.value for k, p in rows.items()}
         for key, value in (overrides or {}).items():
             if key not in self._values:
@@ -58,8 +59,10 @@ class ParamTable(Mapping[str, float]):
 
     def group(self, prefix: str) -> dict[str, float]:
         """Values of one mechanism, keyed without the prefix: table.group('hunger')['p_hungry_if_insecure']."""
-        head = prefix + "."
-        return {k[len(head):]: v for k, v in self._values.items() if k.startswith(head)}
+        if prefix not in self._groups:
+            head = prefix + "."
+            self._groups[prefix] = {k[len(head):]: v for k, v in self._values.items() if k.startswith(head)}
+        return self._groups[prefix]
 
     def free(self) -> list[str]:
         """Names marked `calibrate = true` (fitted in calibration, varied in sensitivity)."""

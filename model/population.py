@@ -36,6 +36,7 @@ class SchoolArrays:
         youth = model.services.of_category("child_youth")
         self.youth_route = np.full(n, youth[0].index if youth else -1, np.int16)
         self.hosts = {k: np.array([k in s.hub_services for s in schools], bool) for k in KINDS}
+        self.no_hosts = np.zeros(n, bool)
         hub_mh = self.hosts["mhst"] | self.hosts["camhs"]
         mult = np.where([s.mhst_service >= 0 for s in schools], w["mhst_referral_multiplier"], 1.0)
         hub_mult = np.array([s.hub_referral_multiplier for s in schools])

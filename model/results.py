@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 from scipy.stats import norm
 
-from .calendar import SESSIONS_PER_DAY, TERM_DAYS
+from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
 
 GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
 ASSESSED_YEARS = {2: "expected_share_year2", 6: "expected_share_year6", 11: "expected_share_year11"}
@@ -14,7 +14,7 @@ ASSESSED_YEARS = {2: "expected_share_year2", 6: "expected_share_year6", 11: "exp
 # name -> (units, long_name); dims follow from the name's table below.
 TERM_GROUP_VARS = {
     "attendance_rate": ("1", "share of possible sessions attended"),
-    "persistent_absence_rate": ("1", "share of pupils missing 10% or more of possible sessions (DfE persistent absence)"),
+    "persistent_absence_rate": ("1", "share of pupils missing 10% or more of possible sessions (persistent absence)"),
     "severe_absence_rate": ("1", "share of pupils missing 50% or more of possible sessions (DfE severe absence)"),
     "illness_absence_rate": ("1", "share of possible sessions missed through illness"),
     "expected_standard_share": ("1", "share of Year 2, 6 and 11 pupils at or above the expected standard"),
@@ -79,13 +79,9 @@ class Recorder:
         self.thresholds = {yg: norm.ppf(1.0 - p[f"attainment.{k}"]) for yg, k in ASSESSED_YEARS.items()}
 
     def day_end(self, model, day: int) -> None:
-        c = model.children
-        h = c.hungry
-        n_h, n_hf, n_hg = h.sum(), (h & c.fsm).sum(), (h & c.female).sum()
+        n_h, n_hf, n_hg = model.hungry_today
         self._hungry += (n_h, n_hf, n_h - n_hf, n_hg, n_h - n_hg)
         self._days += 1
-        for i, iv in enumerate(model.interventions):
-            self.cost[model.today.term, i] += iv.cost_today_gbp(model, day)
 
     def expected_share(self, model, mask: np.ndarray) -> float:
         c = model.children
@@ -98,14 +94,19 @@ class Recorder:
 
     def term_end(self, model) -> None:
         c, f, t = model.children, model.families, model.today.term
+        first_day = model.today.index - model.today.day_of_term
+        for i, iv in enumerate(model.interventions):
+            active = sum(1 for d in range(first_day, model.today.index + 1) if d >= iv.params.start_day)
+            self.cost[t, i] = iv.annual_cost_gbp(model) * active / DAYS_PER_YEAR
         masks = group_masks(model)
         progress = c.attainment_z - c.attainment_start_z
         from .eef import months_of_progress
-        for g, (name, mask) in enumerate(masks.items()):
+        for g, mask in enumerate(masks.values()):
             att, pa, sa = absence_stats(c.term_possible, c.term_attended, mask)
             n = int(mask.sum())
             possible = c.term_possible[mask].sum()
-            fams = np.unique(c.family[mask])
+            fams = np.zeros(f.n, bool)
+            fams[c.family[mask]] = True
             row = {
                 "attendance_rate": att, "persistent_absence_rate": pa, "severe_absence_rate": sa,
                 "illness_absence_rate": c.term_illness[mask].sum() / possible if possible else np.nan,
@@ -119,10 +120,16 @@ class Recorder:
             }
             for k, v in row.items():
                 self.tg[k][t, g] = v
-        for s in range(len(model.school_agents)):
-            att, pa, _ = absence_stats(c.term_possible, c.term_attended, c.school == s)
-            self.ts["attendance_rate_school"][t, s] = att
-            self.ts["persistent_absence_rate_school"][t, s] = pa
+        n_s = len(model.school_agents)
+        has = c.term_possible > 0
+        poss = np.bincount(c.school, weights=c.term_possible, minlength=n_s)
+        att = np.bincount(c.school, weights=c.term_attended, minlength=n_s)
+        missed = c.term_possible.astype(np.int64) - c.term_attended
+        pa = np.bincount(c.school, weights=has & (10 * missed >= c.term_possible), minlength=n_s)
+        n_pupils = np.bincount(c.school, weights=has, minlength=n_s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.ts["attendance_rate_school"][t] = np.where(poss > 0, att / poss, np.nan)
+            self.ts["persistent_absence_rate_school"][t] = np.where(n_pupils > 0, pa / n_pupils, np.nan)
         term_days = TERM_DAYS[model.today.term_of_year]
         for v, svc in enumerate(self.services):
             st = svc.reset_stats()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 from scipy.stats import norm
 
 from .area import AreaProfile
@@ -92,13 +92,14 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     schools = _make_schools(area, params, rng, n_prim_schools, n_sec_schools, nb_secondary)
 
     # Children by year group and neighbourhood.
-    per_year = np.r_[np.full(PRIMARY_YEARS, n_primary / PRIMARY_YEARS), np.full(SECONDARY_YEARS, n_secondary / SECONDARY_YEARS)]
+    per_year = np.r_[np.full(PRIMARY_YEARS, n_primary / PRIMARY_YEARS),
+                     np.full(SECONDARY_YEARS, n_secondary / SECONDARY_YEARS)]
     counts = np.round(per_year).astype(int)
     n = int(counts.sum())
     year_group = np.repeat(np.arange(12, dtype=np.int8), counts)
     nb_of_child = np.empty(n, np.int64)
     start = 0
-    for yg, c in enumerate(counts):
+    for c in counts:
         nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), _split(c, nb_weight, rng))
         start += c
 
@@ -156,7 +157,8 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     a_ehcp = _solve_intercept(np.log(_OR_EHCP_FSM) * fsm, area.shares.ehcp.value)
     a_ss = _solve_intercept(np.log(_OR_SEN_SUPPORT_FSM) * fsm, area.shares.sen_support.value)
     children.send[:] = draw_send(fsm, a_ehcp, a_ss, rng.random(n))
-    children.school[:] = np.where(year_group < PRIMARY_YEARS, families.home_primary[family], families.home_secondary[family])
+    children.school[:] = np.where(year_group < PRIMARY_YEARS, families.home_primary[family],
+                                  families.home_secondary[family])
     children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
     children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
 

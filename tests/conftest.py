@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from actlocally.model.scenario import Scenario
 
 SMALL_PUPILS = 1500

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-
 from actlocally.model.agents import Child, Family, School, Service
 from actlocally.model.locality import LocalityModel
-from actlocally.model.state import IN_SUPPORT, WAITING
+from actlocally.model.state import WAITING
 
 
 def run_days(model: LocalityModel, days: int) -> LocalityModel:

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from actlocally.model.area import load_area
 from actlocally.model.params import DEFAULTS
 from actlocally.model.state import EHCP, SEN_SUPPORT
@@ -57,8 +56,9 @@ def test_starting_attainment_matches_ks2_shares(pop_area):
     pop, area = pop_area
     c = pop.children
     thr = -0.2793  # z above which 61% of pupils nationally reach the KS2 expected standard
-    assert np.mean(c.attainment_z[c.fsm] >= thr) == pytest.approx(area.observed.ks2_expected_disadvantaged.value, abs=0.01)
-    assert np.mean(c.attainment_z[~c.fsm] >= thr) == pytest.approx(area.observed.ks2_expected_other.value, abs=0.01)
+    obs = area.observed
+    assert np.mean(c.attainment_z[c.fsm] >= thr) == pytest.approx(obs.ks2_expected_disadvantaged.value, abs=0.01)
+    assert np.mean(c.attainment_z[~c.fsm] >= thr) == pytest.approx(obs.ks2_expected_other.value, abs=0.01)
 
 
 def test_same_seed_same_population():

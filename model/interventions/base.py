@@ -7,8 +7,6 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..calendar import DAYS_PER_YEAR
-
 REGISTRY: dict[str, type[Intervention]] = {}
 
 
@@ -63,9 +61,6 @@ class Intervention:
     def annual_cost_gbp(self, model) -> float:
         """Cost of a full year at the current scale."""
         return 0.0
-
-    def cost_today_gbp(self, model, day: int) -> float:
-        return self.annual_cost_gbp(model) / DAYS_PER_YEAR if day >= self.params.start_day else 0.0
 
     def reached(self, model) -> np.ndarray:
         """Boolean mask of children this intervention reaches (for reach figures)."""

@@ -1,4 +1,4 @@
-"""Mental Health Support Team: more teams covering more schools, so more children in difficulty are referred and seen."""
+"""Mental Health Support Team: more teams cover more schools, so more children in difficulty get help."""
 
 from __future__ import annotations
 

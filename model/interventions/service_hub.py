@@ -17,7 +17,8 @@ class ServiceHub(Intervention):
 
     class Params(InterventionParams):
         schools: SchoolSelector
-        services: list[str] = Field(default_factory=lambda: ["camhs", "early_help", "food_support", "talking_therapies"])
+        services: list[str] = Field(
+            default_factory=lambda: ["camhs", "early_help", "food_support", "talking_therapies"])
         referral_multiplier: float = param(1.5, prior=(1.0, 3.0), unit="multiplier of referral probability", ge=1,
                                            source="assumption (family hub uptake change not found, FACTS §10)")
         dna_multiplier: float = param(0.6, prior=(0.3, 1.0), unit="multiplier of did-not-attend probability",

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from ..calendar import TERM_DAYS
-from ..rng import uniform
+from ..rng import bernoulli_logit, uniform
 from ..state import EHCP, SEN_SUPPORT
 
 N_YEAR_GROUPS = 12
@@ -31,21 +31,13 @@ def season(day_of_year: int, term_of_year: int, a: dict) -> tuple[float, float]:
     return term + a["winter_peak"] * bump, min(0.95, a["illness_share"] + 0.15 * bump)
 
 
-@njit(cache=True)
-def _attendance_kernel(key, day, year_group, school, family, propensity, fsm, send, difficulty, hungry, exposure,
-                       present, absent_yesterday, term_possible, term_attended, term_illness, parent_depressed,
-                       engagement, school_effect, class_absence, mean_absence, a0, a_secondary, a_year,
-                       b_fsm, b_sen_support, b_ehcp, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
-                       b_absent_yesterday, b_exposure, season_lo, illness_share, class_absent, class_n):
-    class_absent[:] = 0.0
-    class_n[:] = 0.0
+@njit(cache=True, fastmath=True, error_model="numpy")
+def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_secondary, a_year, b_fsm,
+                b_sen_support, b_ehcp, out):
+    """The part of each child's log-odds that is fixed within a school year (recomputed after progression)."""
     for i in range(year_group.shape[0]):
-        u = uniform(key, day, i, 0)
-        u_reason = uniform(key, day, i, 1)
         yg = year_group[i]
-        s = school[i]
-        f = family[i]
-        x = a0 + propensity[i] + school_effect[s] + season_lo
+        x = a0 + propensity[i] + school_effect[school[i]]
         if yg >= PRIMARY_YEARS:
             x += a_secondary + a_year * (yg - PRIMARY_YEARS)
         if fsm[i]:
@@ -54,6 +46,21 @@ def _attendance_kernel(key, day, year_group, school, family, propensity, fsm, se
             x += b_sen_support
         elif send[i] == EHCP:
             x += b_ehcp
+        out[i] = x
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, exposure, present, absent_yesterday,
+                       term_possible, term_attended, term_illness, parent_depressed, engagement, class_absence,
+                       mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer, b_absent_yesterday,
+                       b_exposure, season_lo, illness_share, class_absent):
+    class_absent[:] = 0.0
+    n_absent = 0
+    for i in range(fixed.shape[0]):
+        u = uniform(key, day, i, 0)
+        f = family[i]
+        c = class_id[i]
+        x = fixed[i] + season_lo + b_engagement * (engagement[f] - 0.5) + b_peer * (class_absence[c] - mean_absence)
         if difficulty[i]:
             x += b_difficulty
         if parent_depressed[f]:
@@ -62,20 +69,29 @@ def _attendance_kernel(key, day, year_group, school, family, propensity, fsm, se
             x += b_hunger
         if absent_yesterday[i]:
             x += b_absent_yesterday
-        x += b_engagement * (engagement[f] - 0.5) + b_exposure * exposure[i]
-        c = s * N_YEAR_GROUPS + yg
-        x += b_peer * (class_absence[c] - mean_absence)
-        is_present = u < 1.0 / (1.0 + math.exp(-x))
+        x += b_exposure * exposure[i]
+        is_present = bernoulli_logit(u, x)
         present[i] = is_present
         absent_yesterday[i] = not is_present
         term_possible[i] += 2
-        class_n[c] += 1.0
         if is_present:
             term_attended[i] += 2
         else:
+            n_absent += 1
             class_absent[c] += 1.0
-            if u_reason < illness_share:
+            if uniform(key, day, i, 1) < illness_share:  # the reason draw: lane 1 of the same stream
                 term_illness[i] += 2
+    return n_absent
+
+
+def refresh_fixed_logit(model) -> None:
+    """Recompute the fixed log-odds and class index (at set-up and after year-group progression)."""
+    c, a = model.children, model.params.group("attendance")
+    fixed_logit(c.year_group, c.school, c.propensity, c.fsm, c.send, model.school_arrays.attendance_effect,
+                a["a0"], a["a_secondary"], a["a_year_secondary"], a["b_fsm"], a["b_sen_support"], a["b_ehcp"],
+                model.attendance_fixed)
+    model.class_id[:] = c.school.astype(np.int32) * N_YEAR_GROUPS + c.year_group
+    model.class_size[:] = np.bincount(model.class_id, minlength=model.class_size.size)
 
 
 def step_attendance(model, day: int) -> None:
@@ -83,15 +99,14 @@ def step_attendance(model, day: int) -> None:
     c, f, a = model.children, model.families, model.params.group("attendance")
     cal = model.today
     season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
-    absent, n = model._class_absent, model._class_n
+    absent, n = model._class_absent, model.class_size
     mean_absence = model._mean_absence
-    _attendance_kernel(model.streams["attendance"], day, c.year_group, c.school, c.family, c.propensity, c.fsm,
-                       c.send, c.difficulty, c.hungry, c.exposure, c.present, c.absent_yesterday, c.term_possible,
-                       c.term_attended, c.term_illness, f.parent_depressed, f.engagement,
-                       model.school_arrays.attendance_effect, model._class_absence, mean_absence, a["a0"],
-                       a["a_secondary"], a["a_year_secondary"], a["b_fsm"], a["b_sen_support"], a["b_ehcp"],
-                       a["b_difficulty"], a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"],
-                       a["b_absent_yesterday"], a["b_exposure"], season_lo, illness_share, absent, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        model._class_absence[:] = np.where(n > 0, absent / np.maximum(n, 1.0), 0.0)
-    model._mean_absence = float(absent.sum() / max(1.0, n.sum()))
+    n_absent = _attendance_kernel(
+        model.streams["attendance"], day, model.attendance_fixed, model.class_id, c.family, c.difficulty, c.hungry,
+        c.exposure, c.present, c.absent_yesterday, c.term_possible, c.term_attended, c.term_illness,
+        f.parent_depressed, f.engagement, model._class_absence, mean_absence, a["b_difficulty"],
+        a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"], a["b_absent_yesterday"],
+        a["b_exposure"], season_lo, illness_share, absent)
+    np.divide(absent, np.maximum(n, 1.0), out=model._class_absence)
+    model._mean_absence = n_absent / max(1, c.n)
+    model.present_today = c.n - n_absent

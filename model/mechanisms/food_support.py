@@ -14,13 +14,11 @@ from ..rng import uniform
 from ..state import IN_SUPPORT, NONE, WAITING
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _food_kernel(key, day, food_insecure, secure_until, food_status, food_until, hub_school, school_seek_mult,
                  p_onset, p_recover, p_seek, secure_days, has_service, referrals):
     n_ref = 0
     for f in range(food_insecure.shape[0]):
-        u_state = uniform(key, day, f, 0)
-        u_seek = uniform(key, day, f, 1)
         if food_status[f] == IN_SUPPORT:
             if day >= food_until[f]:
                 food_status[f] = NONE
@@ -28,16 +26,16 @@ def _food_kernel(key, day, food_insecure, secure_until, food_status, food_until,
             food_insecure[f] = False
             continue
         if food_insecure[f]:
-            if u_state < p_recover:
+            if uniform(key, day, f, 0) < p_recover:
                 food_insecure[f] = False
             elif has_service and food_status[f] == NONE:
                 mult = school_seek_mult[hub_school[f]] if hub_school[f] >= 0 else 1.0
-                if u_seek < p_seek * mult:
+                if uniform(key, day, f, 1) < p_seek * mult:
                     food_status[f] = WAITING
                     food_until[f] = day
                     referrals[n_ref] = f
                     n_ref += 1
-        elif day >= secure_until[f] and u_state < p_onset:
+        elif day >= secure_until[f] and uniform(key, day, f, 0) < p_onset:
             food_insecure[f] = True
     return n_ref
 

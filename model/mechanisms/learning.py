@@ -13,7 +13,7 @@ from numba import njit
 from ..calendar import DAYS_PER_YEAR
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _learning_kernel(present, hungry, difficulty, vision_uncorrected, wears_glasses, school, attainment_z,
                      value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference):
     for i in range(present.shape[0]):

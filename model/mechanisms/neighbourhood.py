@@ -15,22 +15,21 @@ from ..state import IN_SUPPORT, NONE, WAITING
 MIN_YEAR_GROUP = 7
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _exposure_kernel(key, day, year_group, school, exposure, youth_status, youth_until, youth_route,
                      p_event, decay, reduction, p_refer, referrals):
     n_ref = 0
     for i in range(year_group.shape[0]):
-        u_event = uniform(key, day, i, 0)
-        u_refer = uniform(key, day, i, 1)
         if youth_status[i] == IN_SUPPORT and day >= youth_until[i]:
             youth_status[i] = NONE
         if year_group[i] < MIN_YEAR_GROUP:
             continue
         exposure[i] *= 1.0 - decay
         p = p_event * (1.0 - reduction) if youth_status[i] == IN_SUPPORT else p_event
-        if u_event < p:
+        if uniform(key, day, i, 0) < p:
             exposure[i] += 1.0
-        if exposure[i] > 1.0 and youth_status[i] == NONE and youth_route[school[i]] >= 0 and u_refer < p_refer:
+        if (exposure[i] > 1.0 and youth_status[i] == NONE and youth_route[school[i]] >= 0
+                and uniform(key, day, i, 1) < p_refer):
             youth_status[i] = WAITING
             youth_until[i] = day
             referrals[n_ref] = i

@@ -8,10 +8,13 @@ Waiting time (referral to offer) and queue length are recorded per service.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import expit, logit
+import math
 
-from ..rng import uniforms_for
+import numpy as np
+from numba import njit
+from scipy.special import logit
+
+from ..rng import uniform
 from ..state import IN_SUPPORT, NONE
 
 # category -> (array store on the model, field prefix, field that says the client still needs help)
@@ -68,6 +71,35 @@ class Queue:
         return ids, days
 
 
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _offer_kernel(key, day, ids, joined, status, until, which, need, use_need, family_of, is_family, client_school,
+                  hosts, hub_dna_mult, distance_km, logit_p_dna, b_distance, median_km, support_days, service_index,
+                  stats):
+    """Offer places to `ids` (front of the queue): start support, or close as did-not-attend / no longer needed."""
+    for j in range(ids.shape[0]):
+        i = ids[j]
+        f = i if is_family else family_of[i]
+        s = client_school[i]
+        coloc = s >= 0 and hosts[s]
+        dist = HUB_DISTANCE_KM if coloc else distance_km[f]
+        p = 1.0 / (1.0 + math.exp(-(logit_p_dna + b_distance * (dist - median_km))))
+        if coloc:
+            p *= hub_dna_mult[s]
+        still = need[i] if use_need else True
+        dna = uniform(key, day, i, 0) < p
+        if still and not dna:
+            status[i] = IN_SUPPORT
+            until[i] = day + support_days
+            which[i] = service_index
+            stats[1] += 1
+        else:
+            status[i] = NONE
+            if still:
+                stats[2] += 1
+        stats[3] += day - joined[j]
+    stats[0] += ids.shape[0]
+
+
 def take_from_queue(service, model, day: int) -> None:
     """Offer today's places to the front of `service`'s queue and start support for those who engage."""
     service.credit += service.capacity_per_week / 5.0
@@ -79,28 +111,22 @@ def take_from_queue(service, model, day: int) -> None:
     ids, joined = service.queue.pop(k)
     store_name, prefix, need = CATEGORIES[service.category]
     store = getattr(model, store_name)
-    status = getattr(store, f"{prefix}_status")
-    until = getattr(store, f"{prefix}_until")
-    which = getattr(store, f"{prefix}_service")
-    still = getattr(store, need)[ids] if need else np.ones(k, bool)
-    family = ids if store_name == "families" else model.children.family[ids]
-    client_school = model.families.hub_school[family] if store_name == "families" else model.children.school[ids]
-    hosts = model.school_arrays.hosts.get(service.kind)
-    coloc = (client_school >= 0) & hosts[np.maximum(client_school, 0)] if hosts is not None else np.zeros(k, bool)
-    dist = np.where(coloc, HUB_DISTANCE_KM, model.families.distance_services_km[family])
+    is_family = store_name == "families"
+    hosts = model.school_arrays.hosts.get(service.kind, model.school_arrays.no_hosts)
     s = model.params.group("services")
-    p_dna = expit(logit(s["p_dna"]) + s["b_dna_distance"] * (dist - model.params["population.median_distance_services_km"]))
-    p_dna = p_dna * np.where(coloc, model.school_arrays.hub_dna_mult[np.maximum(client_school, 0)], 1.0)
-    dna = uniforms_for(model.streams[f"service:{service.name}"], day, ids) < p_dna
-    start = still & ~dna
-    status[ids] = np.where(start, IN_SUPPORT, NONE)
-    until[ids[start]] = day + service.support_days
-    which[ids[start]] = service.index
+    stats = np.zeros(4, np.int64)
+    _offer_kernel(model.streams[f"service:{service.name}"], day, ids, joined, getattr(store, f"{prefix}_status"),
+                  getattr(store, f"{prefix}_until"), getattr(store, f"{prefix}_service"),
+                  getattr(store, need) if need else model.families.low_income, need is not None,
+                  model.children.family, is_family, model.families.hub_school if is_family else model.children.school,
+                  hosts, model.school_arrays.hub_dna_mult, model.families.distance_services_km,
+                  float(logit(s["p_dna"])), s["b_dna_distance"], model.params["population.median_distance_services_km"],
+                  service.support_days, service.index, stats)
     st = service.stats
-    st["offered"] += k
-    st["started"] += int(start.sum())
-    st["dna"] += int((still & dna).sum())
-    st["wait_days"] += int((day - joined).sum())
+    st["offered"] += int(stats[0])
+    st["started"] += int(stats[1])
+    st["dna"] += int(stats[2])
+    st["wait_days"] += int(stats[3])
 
 
 class ServiceNetwork:

@@ -19,15 +19,15 @@ from ..state import IN_SUPPORT, NONE, WAITING
 PRIMARY_YEARS = 7
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _child_wellbeing_kernel(key, day, year_group, female, fsm, family, school, exposure, difficulty, mh_status,
                             mh_until, youth_status, service_days, parent_depressed, food_insecure, mh_route,
                             referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
-                            b_parent, b_fsm, b_food, b_exposure, p_recover, p_recover_support, p_refer, referrals):
+                            b_parent, b_fsm, b_food, b_exposure, p_recover, p_recover_support, p_refer, onset_bound,
+                            referrals):
     n_ref = 0
     for i in range(year_group.shape[0]):
         u_state = uniform(key, day, i, 0)
-        u_refer = uniform(key, day, i, 1)
         if mh_status[i] == IN_SUPPORT and day >= mh_until[i]:
             mh_status[i] = NONE
         in_support = mh_status[i] == IN_SUPPORT
@@ -36,7 +36,7 @@ def _child_wellbeing_kernel(key, day, year_group, female, fsm, family, school, e
         if difficulty[i]:
             if u_state < (p_recover_support if in_support else p_recover):
                 difficulty[i] = False
-        else:
+        elif u_state < onset_bound:  # no child's onset probability exceeds the bound: skip exp otherwise
             f = family[i]
             if year_group[i] < PRIMARY_YEARS:
                 lm = b_boy_primary if not female[i] else 0.0
@@ -50,7 +50,7 @@ def _child_wellbeing_kernel(key, day, year_group, female, fsm, family, school, e
                 difficulty[i] = True
         route = mh_route[school[i]]
         if difficulty[i] and mh_status[i] == NONE and route >= 0:
-            if u_refer < p_refer * referral_mult[school[i]]:
+            if uniform(key, day, i, 1) < p_refer * referral_mult[school[i]]:
                 mh_status[i] = WAITING
                 mh_until[i] = day
                 referrals[n_ref] = i
@@ -58,7 +58,7 @@ def _child_wellbeing_kernel(key, day, year_group, female, fsm, family, school, e
     return n_ref
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _parent_wellbeing_kernel(key, day, parent_depressed, food_insecure, engagement, engagement_base, hub_school,
                              parent_status, parent_until, help_status, help_until, school_referral_mult,
                              p_onset, p_recover, p_recover_support, p_refer, p_refer_help, gain, decay,
@@ -67,8 +67,6 @@ def _parent_wellbeing_kernel(key, day, parent_depressed, food_insecure, engageme
     n_h = 0
     for f in range(parent_depressed.shape[0]):
         u_state = uniform(key, day, f, 0)
-        u_refer = uniform(key, day, f, 1)
-        u_help = uniform(key, day, f, 2)
         if parent_status[f] == IN_SUPPORT and day >= parent_until[f]:
             parent_status[f] = NONE
         if help_status[f] == IN_SUPPORT and day >= help_until[f]:
@@ -80,13 +78,14 @@ def _parent_wellbeing_kernel(key, day, parent_depressed, food_insecure, engageme
         elif u_state < p_onset:
             parent_depressed[f] = True
         mult = school_referral_mult[hub_school[f]] if hub_school[f] >= 0 else 1.0
-        if has_therapy and parent_depressed[f] and parent_status[f] == NONE and u_refer < p_refer * mult:
+        if (has_therapy and parent_depressed[f] and parent_status[f] == NONE
+                and uniform(key, day, f, 1) < p_refer * mult):
             parent_status[f] = WAITING
             parent_until[f] = day
             therapy_refs[n_t] = f
             n_t += 1
         needs = parent_depressed[f] or food_insecure[f]
-        if has_help and needs and help_status[f] == NONE and u_help < p_refer_help * mult:
+        if has_help and needs and help_status[f] == NONE and uniform(key, day, f, 2) < p_refer_help * mult:
             help_status[f] = WAITING
             help_until[f] = day
             help_refs[n_h] = f
@@ -102,12 +101,16 @@ def step_wellbeing(model, day: int) -> None:
     """Children's and parents' wellbeing transitions and referrals for one school day."""
     c, f, w = model.children, model.families, model.params.group("wellbeing")
     s = model.school_arrays
+    # An exact upper bound on any child's onset probability today (lets the kernel skip most exp calls).
+    top = max(w["b_boy_primary"], w["b_girl_secondary"], 0.0) + max(w["b_parent_depressed"], 0.0)
+    top += max(w["b_fsm"], 0.0) + max(w["b_food_insecure"], 0.0) + max(w["b_exposure"], 0.0) * float(c.exposure.max())
+    onset_bound = max(w["p_onset_primary"], w["p_onset_secondary"]) * math.exp(top)
     n_ref = _child_wellbeing_kernel(
         model.streams["wellbeing"], day, c.year_group, c.female, c.fsm, c.family, c.school, c.exposure,
         c.difficulty, c.mh_status, c.mh_until, c.youth_status, c.service_days, f.parent_depressed,
         f.food_insecure, s.mh_route, s.mh_referral_mult, w["p_onset_primary"], w["p_onset_secondary"],
         w["b_boy_primary"], w["b_girl_secondary"], w["b_parent_depressed"], w["b_fsm"], w["b_food_insecure"],
-        w["b_exposure"], w["p_recover"], w["p_recover_in_support"], w["p_refer"], model.child_buffer)
+        w["b_exposure"], w["p_recover"], w["p_recover_in_support"], w["p_refer"], onset_bound, model.child_buffer)
     model.services.refer("child_mh", model.child_buffer[:n_ref], day)
 
     prev = model.area.shares.parent_depression.value
