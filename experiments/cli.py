@@ -132,12 +132,13 @@ def params(mechanism: Annotated[str | None, typer.Argument(help="only this mecha
 def bench(
     pupils: Annotated[int, typer.Option(min=1000, help="pupils in the benchmark population")] = 100_000,
     reference_sample: Annotated[int, typer.Option(min=100, help="children stepped by the per-agent reference")] = 2000,
+    repeats: Annotated[int, typer.Option(min=1, help="time each part this many times; report the best")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")] = False,
 ) -> None:
     """Time a district-sized year against a plain per-agent Mesa reference of the same daily step."""
     from actlocally.experiments.bench import run_benchmark
 
-    figures = run_benchmark(pupils=pupils, reference_sample=reference_sample)
+    figures = run_benchmark(pupils=pupils, reference_sample=reference_sample, repeats=repeats)
     if as_json:
         sys.stdout.write(json.dumps(figures) + "\n")
         return

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import xarray as xr
-from typer.testing import CliRunner
-
 from actlocally.experiments.cli import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -100,3 +99,17 @@ def test_areas_and_params_commands():
     assert res.exit_code == 0 and "holme_wood" in res.output and "bradford" in res.output
     res = runner.invoke(app, ["params", "hunger"], env={"COLUMNS": "250"})
     assert res.exit_code == 0 and "p_hungry_if_insecure" in res.output
+
+
+def test_bench_json_has_the_documented_keys():
+    import json
+
+    res = runner.invoke(app, ["bench", "--pupils", "2000", "--reference-sample", "200", "--repeats", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    fig = json.loads(res.output)
+    for key in ("pupils", "days", "build_s", "run_s", "ns_per_child_day", "reference_ns_per_child_day",
+                "speedup_vs_reference", "bytes_per_child"):
+        assert key in fig
+    assert fig["days"] == 190 and 1900 <= fig["pupils"] <= 2100
+    assert fig["bytes_per_child"] < 200
+    assert fig["speedup_vs_reference"] > 1

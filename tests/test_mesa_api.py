@@ -5,7 +5,6 @@ from pathlib import Path
 
 import mesa
 import numpy as np
-
 from actlocally.model.locality import LocalityModel
 from actlocally.model.params import DEFAULTS
 

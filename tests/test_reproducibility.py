@@ -2,7 +2,6 @@
 
 import numpy as np
 import xarray as xr
-
 from actlocally.experiments.runner import run_scenario
 from actlocally.experiments.storage import write_netcdf_atomic
 from actlocally.model.locality import LocalityModel
