@@ -202,7 +202,11 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     ns = run_s / (n * days) * 1e9
     state_bytes = model.children.nbytes + model.families.nbytes
 
-    rows = np.sort(model.streams.generator("bench").choice(n, size=min(reference_sample, n), replace=False))
+    # Whole families, so the reference has the full model's mix of families per child (siblings included).
+    fam_order = model.streams.generator("bench").permutation(model.families.n)
+    sizes = np.bincount(model.children.family, minlength=model.families.n)
+    take = fam_order[: int(np.searchsorted(np.cumsum(sizes[fam_order]), min(reference_sample, n))) + 1]
+    rows = np.flatnonzero(np.isin(model.children.family, take))
     ref_ns = math.inf
     for r in range(max(1, repeats)):
         ref = ReferenceModel(model, rows, seed=r + 1)
