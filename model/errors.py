@@ -25,7 +25,7 @@ def from_validation_error(path: str | Path | None, err: ValidationError) -> Inpu
     parts = []
     first_field = None
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"] if not isinstance(x, int) or True)
+        loc = ".".join(str(x) for x in e["loc"])
         first_field = first_field or loc
         msg = e["msg"]
         if e["type"] == "extra_forbidden":

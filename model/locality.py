@@ -7,7 +7,6 @@ from pathlib import Path
 import mesa
 import numpy as np
 import xarray as xr
-from scipy.special import expit
 
 from .agents import Child, Family, School, Service
 from .calendar import Calendar
@@ -153,7 +152,3 @@ class LocalityModel(mesa.Model):
         """End-of-run microdata: one row per child, sessions over the last academic year."""
         from .metadata import child_microdata
         return child_microdata(self)
-
-    def p_present_reference(self) -> float:
-        """Presence probability of a reference primary child (diagnostic)."""
-        return float(expit(self.params["attendance.a0"]))

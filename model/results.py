@@ -7,6 +7,7 @@ import xarray as xr
 from scipy.stats import norm
 
 from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
+from .eef import months_of_progress
 
 GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
 ASSESSED_YEARS = {2: "expected_share_year2", 6: "expected_share_year6", 11: "expected_share_year11"}
@@ -100,7 +101,6 @@ class Recorder:
             self.cost[t, i] = iv.annual_cost_gbp(model) * active / DAYS_PER_YEAR
         masks = group_masks(model)
         progress = c.attainment_z - c.attainment_start_z
-        from .eef import months_of_progress
         for g, mask in enumerate(masks.values()):
             att, pa, sa = absence_stats(c.term_possible, c.term_attended, mask)
             n = int(mask.sum())
@@ -149,7 +149,6 @@ class Recorder:
         self._days = 0
 
     def year_end(self, model) -> None:
-        from .eef import months_of_progress
         c, y = model.children, model.today.year
         progress = c.attainment_z - c.attainment_start_z
         for g, mask in enumerate(group_masks(model).values()):
@@ -181,7 +180,7 @@ class Recorder:
         ds = xr.Dataset(data, coords=coords)
         ds = ds.assign_coords(
             term_label=("term", cal.term_labels()), year_label=("year", cal.year_labels()),
-            school_phase=("school", [s.name and s.phase for s in model.school_agents]),
+            school_phase=("school", [s.phase for s in model.school_agents]),
             service_kind=("service", [s.kind for s in self.services]))
         ds["sessions_per_day"] = SESSIONS_PER_DAY
         ds["sessions_per_day"].attrs = {"units": "sessions", "long_name": "sessions in a school day"}

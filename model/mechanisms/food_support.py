@@ -7,7 +7,6 @@ for `secure_days_after_support` school days after.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from ..rng import uniform
@@ -50,7 +49,3 @@ def step_food_support(model, day: int) -> None:
                          q["p_seek"], int(q["secure_days_after_support"]), model.services.has("family_food"),
                          model.family_buffer)
     model.services.refer("family_food", model.family_buffer[:n_ref], day)
-
-
-def food_insecure_share(model) -> float:
-    return float(np.mean(model.families.food_insecure))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from ..rng import uniform
@@ -28,8 +27,3 @@ def step_hunger(model, day: int) -> None:
     c, f, h = model.children, model.families, model.params.group("hunger")
     _hunger_kernel(model.streams["hunger"], day, c.family, c.at_breakfast, f.food_insecure, c.fsm, c.female,
                    h["p_hungry_if_insecure"], h["p_hungry_if_secure"], c.hungry, model.hungry_today)
-
-
-def hungry_share(model) -> float:
-    """Share of children hungry today (for tests and diagnostics)."""
-    return float(np.mean(model.children.hungry))

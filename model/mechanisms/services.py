@@ -148,7 +148,7 @@ class ServiceNetwork:
     def has(self, category: str) -> bool:
         return any(s.category == category for s in self.services)
 
-    def refer(self, category: str, ids: np.ndarray, day: int, route: np.ndarray | None = None) -> None:
+    def refer(self, category: str, ids: np.ndarray, day: int) -> None:
         """Queue referred clients: by per-client route (children) or to the category's first service."""
         if ids.size == 0:
             return
