@@ -82,6 +82,7 @@ class LocalityModel(mesa.Model):
         self.class_id = np.zeros(self.children.n, np.int32)
         self.refresh_schools()
         initial_states(self, self.streams.generator("initial_state"))
+        self.children.present[:] = True  # nobody starts the run on an absence spell
 
         self.interventions = [REGISTRY[p.type](p) for p in sc.intervention_params]
         for iv in self.interventions:

@@ -125,10 +125,11 @@ def progress_year(model, rng: np.random.Generator) -> None:
          + attainment_offsets(c.send[leavers], c.eal[leavers], model.params) + rng.normal(0.0, pop.sd_within_z, n))
     c.attainment_z[leavers] = z
     c.attainment_start_z[leavers] = z
-    for name in ("wears_glasses", "difficulty", "breakfast_enrolled", "at_breakfast", "hungry", "absent_yesterday"):
+    for name in ("wears_glasses", "difficulty", "breakfast_enrolled", "at_breakfast", "hungry"):
         getattr(c, name)[leavers] = False
     for name in ("exposure", "service_days", "mh_until", "youth_until"):
         getattr(c, name)[leavers] = 0
+    c.present[leavers] = True
     c.mh_status[leavers] = NONE
     c.youth_status[leavers] = NONE
     for name in ("sessions_possible", "sessions_attended", "illness_sessions"):

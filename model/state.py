@@ -47,8 +47,7 @@ class ChildArrays(ArrayStore):
         "breakfast_enrolled": np.bool_,
         "at_breakfast": np.bool_,  # today
         "hungry": np.bool_,  # today
-        "present": np.bool_,  # today
-        "absent_yesterday": np.bool_,
+        "present": np.bool_,  # today (until attendance runs: yesterday)
         "mh_status": np.int8,  # NONE / WAITING / IN_SUPPORT with a child mental-health service
         "mh_service": np.int16,
         "mh_until": np.int32,  # day support ends, or day referred while waiting

@@ -50,7 +50,7 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, exposure, present, absent_yesterday,
+def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, exposure, use_exposure, present,
                        term_possible, term_attended, term_illness, parent_depressed, engagement, class_absence,
                        mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer, b_absent_yesterday,
                        b_exposure, season_lo, illness_share, class_absent):
@@ -67,12 +67,12 @@ def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, ex
             x += b_parent
         if hungry[i]:
             x += b_hunger
-        if absent_yesterday[i]:
+        if not present[i]:  # still yesterday's value: absent yesterday (spells of absence)
             x += b_absent_yesterday
-        x += b_exposure * exposure[i]
+        if use_exposure:
+            x += b_exposure * exposure[i]
         is_present = bernoulli_logit(u, x)
         present[i] = is_present
-        absent_yesterday[i] = not is_present
         term_possible[i] += 2
         if is_present:
             term_attended[i] += 2
@@ -103,7 +103,7 @@ def step_attendance(model, day: int) -> None:
     mean_absence = model._mean_absence
     n_absent = _attendance_kernel(
         model.streams["attendance"], day, model.attendance_fixed, model.class_id, c.family, c.difficulty, c.hungry,
-        c.exposure, c.present, c.absent_yesterday, c.term_possible, c.term_attended, c.term_illness,
+        c.exposure, model.crime_index is not None, c.present, c.term_possible, c.term_attended, c.term_illness,
         f.parent_depressed, f.engagement, model._class_absence, mean_absence, a["b_difficulty"],
         a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"], a["b_absent_yesterday"],
         a["b_exposure"], season_lo, illness_share, absent)
