@@ -105,11 +105,7 @@ def progress_year(model, rng: np.random.Generator) -> None:
     c.school[movers] = f.home_secondary[c.family[movers]]
     for svc in model.services.services:
         if svc.category.startswith("child"):
-            q = svc.queue
-            keep = ~np.isin(q.ids[q.head:q.tail], leavers)
-            live_ids, live_days = q.ids[q.head:q.tail][keep], q.days[q.head:q.tail][keep]
-            q.head, q.tail = 0, live_ids.size
-            q.ids[: q.tail], q.days[: q.tail] = live_ids, live_days
+            svc.queue.discard(leavers)
     n = leavers.size
     fam = c.family[leavers]
     c.year_group[leavers] = 0

@@ -52,14 +52,23 @@ def group_masks(model) -> dict[str, np.ndarray]:
     return {"all": np.ones(c.n, bool), "disadvantaged": c.fsm, "other": ~c.fsm, "girls": c.female, "boys": ~c.female}
 
 
+def absent_flags(possible: np.ndarray, attended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pupil: (persistently absent, severely absent), i.e. missed >= 10% / >= 50% of possible sessions.
+
+    Integer comparison, so exactly 10% missed counts as persistent (DfE definition).
+    """
+    p = possible.astype(np.int64)
+    missed = p - attended
+    return 10 * missed >= p, 2 * missed >= p
+
+
 def absence_stats(possible: np.ndarray, attended: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
     """(attendance rate, PA rate, SA rate) over the masked pupils with any possible sessions."""
     m = mask & (possible > 0)
     if not m.any():
         return np.nan, np.nan, np.nan
-    p, a = possible[m].astype(np.int64), attended[m].astype(np.int64)
-    missed = p - a  # integer comparison: exactly 10% missed counts as persistent (DfE)
-    return a.sum() / p.sum(), float(np.mean(10 * missed >= p)), float(np.mean(2 * missed >= p))
+    pa, sa = absent_flags(possible[m], attended[m])
+    return attended[m].sum() / possible[m].sum(), float(pa.mean()), float(sa.mean())
 
 
 class Recorder:
@@ -97,7 +106,7 @@ class Recorder:
         c, f, t = model.children, model.families, model.today.term
         first_day = model.today.index - model.today.day_of_term
         for i, iv in enumerate(model.interventions):
-            active = sum(1 for d in range(first_day, model.today.index + 1) if d >= iv.params.start_day)
+            active = max(0, model.today.index + 1 - max(first_day, iv.params.start_day))
             self.cost[t, i] = iv.annual_cost_gbp(model) * active / DAYS_PER_YEAR
         masks = group_masks(model)
         progress = c.attainment_z - c.attainment_start_z
@@ -124,8 +133,7 @@ class Recorder:
         has = c.term_possible > 0
         poss = np.bincount(c.school, weights=c.term_possible, minlength=n_s)
         att = np.bincount(c.school, weights=c.term_attended, minlength=n_s)
-        missed = c.term_possible.astype(np.int64) - c.term_attended
-        pa = np.bincount(c.school, weights=has & (10 * missed >= c.term_possible), minlength=n_s)
+        pa = np.bincount(c.school, weights=has & absent_flags(c.term_possible, c.term_attended)[0], minlength=n_s)
         n_pupils = np.bincount(c.school, weights=has, minlength=n_s)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.ts["attendance_rate_school"][t] = np.where(poss > 0, att / poss, np.nan)

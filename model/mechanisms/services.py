@@ -64,6 +64,14 @@ class Queue:
         self.days[self.tail:self.tail + n] = day
         self.tail += n
 
+    def discard(self, rows: np.ndarray) -> None:
+        """Remove these clients wherever they wait (e.g. school leavers), keeping everyone else's order."""
+        live = slice(self.head, self.tail)
+        keep = ~np.isin(self.ids[live], rows)
+        ids, days = self.ids[live][keep], self.days[live][keep]
+        self.head, self.tail = 0, ids.size
+        self.ids[: ids.size], self.days[: ids.size] = ids, days
+
     def pop(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         ids = self.ids[self.head:self.head + k].copy()
         days = self.days[self.head:self.head + k].copy()
@@ -117,6 +125,7 @@ def take_from_queue(service, model, day: int) -> None:
     stats = np.zeros(4, np.int64)
     _offer_kernel(model.streams[f"service:{service.name}"], day, ids, joined, getattr(store, f"{prefix}_status"),
                   getattr(store, f"{prefix}_until"), getattr(store, f"{prefix}_service"),
+                  # with no need field, any bool array stands in: the kernel does not read it (use_need is False)
                   getattr(store, need) if need else model.families.low_income, need is not None,
                   model.children.family, is_family, model.families.hub_school if is_family else model.children.school,
                   hosts, model.school_arrays.hub_dna_mult, model.families.distance_services_km,
