@@ -16,12 +16,9 @@ install: $(STAMP)
 
 demo: install
 	$(VENV)/bin/actlocally areas
-	$(VENV)/bin/actlocally run scenarios/baseline_keighley_central.toml --replicates 2 --out outputs/demo/baseline_keighley_central.nc
-	$(VENV)/bin/actlocally run scenarios/keighley_breakfast_and_food_hub.toml --replicates 2 --out outputs/demo/keighley_breakfast_and_food_hub.nc
-	$(VENV)/bin/actlocally run scenarios/baseline_manningham_girlington.toml --replicates 2 --out outputs/demo/baseline_manningham_girlington.nc
-	$(VENV)/bin/actlocally run scenarios/manningham_mhst_and_dixons_hub.toml --replicates 2 --out outputs/demo/manningham_mhst_and_dixons_hub.nc
-	$(VENV)/bin/actlocally run scenarios/baseline_holme_wood.toml --replicates 2 --out outputs/demo/baseline_holme_wood.nc
-	$(VENV)/bin/actlocally run scenarios/holme_wood_school_hub.toml --replicates 2 --out outputs/demo/holme_wood_school_hub.nc
+	$(VENV)/bin/actlocally compare act_locally_priorities --workers 2
+	mkdir -p docs/images
+	cp outputs/act_locally_priorities/effect_by_group.png docs/images/effect_by_group.png
 
 test: install
 	$(PY) -m pytest -q

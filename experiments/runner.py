@@ -18,7 +18,9 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, pupils: int | N
         model.step()
         if on_day is not None:
             on_day()
-    return model.results(), model.microdata()
+    results, micro = model.results(), model.microdata()
+    model.release()
+    return results, micro
 
 
 def run_scenario(scenario: Scenario | str | Path, *, seed: int | None = None, replicates: int = 1,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
 
@@ -16,16 +19,30 @@ def _encodable(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def write_netcdf_atomic(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write `ds` to `path` as NetCDF4 (h5netcdf) atomically."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it onto `path`, on failure remove it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        _encodable(ds).to_netcdf(tmp, engine="h5netcdf")
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_netcdf_atomic(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write `ds` to `path` as NetCDF4 (h5netcdf) atomically."""
+    with atomic_path(path) as tmp:
+        _encodable(ds).to_netcdf(tmp, engine="h5netcdf")
+    return Path(path)
+
+
+def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table to CSV atomically."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
