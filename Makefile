@@ -28,6 +28,7 @@ test-all: install
 
 bench: install
 	$(VENV)/bin/actlocally bench
+	$(VENV)/bin/actlocally bench-batch
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -217,5 +217,25 @@ def bench(
     console.print(table)
 
 
+@app.command("bench-batch")
+def bench_batch(
+    runs: Annotated[int, typer.Option(min=1, help="runs in the timed batch")] = 200,
+    pupils: Annotated[int, typer.Option(min=100, help="pupils per run (a locality year)")] = 5000,
+    workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 runs in-process")] = 2,
+) -> None:
+    """Time a batch of locality-years through the Dask executor and the run store (runs per minute, memory)."""
+    from actlocally.experiments.batch_bench import run_batch_benchmark
+
+    figures = run_batch_benchmark(runs=runs, pupils=pupils, workers=workers)
+    table = Table(title="actlocally bench-batch")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    targets = {"projected_4000_runs_min": "< 5 min on 2 cores (5k pupils)"}
+    for k, v in figures.items():
+        table.add_row(k, f"{v:,.2f}" if isinstance(v, float) else str(v), targets.get(k, ""))
+    console.print(table)
+
+
 def main() -> None:  # pragma: no cover
     app()
