@@ -33,14 +33,21 @@ def run(
     out: Annotated[Path | None, typer.Option(help="results NetCDF (default outputs/<scenario>.nc)")] = None,
     children: Annotated[Path | None, typer.Option(help="also write end-of-run child microdata NetCDF here")] = None,
     pupils: Annotated[int | None, typer.Option(min=100, help="rescale the area to this many pupils")] = None,
+    posterior: Annotated[str, typer.Option(help="'auto' (the area's stored posterior if calibrated), 'none' "
+                                           "(default parameters), or an area name / posterior .nc")] = "auto",
 ) -> None:
     """Run one scenario and write labelled results to NetCDF."""
+    from actlocally.calibration.posterior import has_posterior, load_posterior
     from actlocally.experiments.runner import run_scenario
     from actlocally.experiments.storage import write_netcdf_atomic
     from actlocally.model.scenario import load_scenario
 
     try:
         sc = load_scenario(scenario)
+        if posterior == "auto":
+            post = load_posterior(sc.area) if has_posterior(sc.area) else None
+        else:
+            post = None if posterior == "none" else load_posterior(posterior)
     except InputError as err:
         _fail(err)
     out = out or Path("outputs") / f"{sc.name}.nc"
@@ -50,7 +57,7 @@ def run(
         task = progress.add_task(f"{sc.name}", total=total)
         try:
             ds, micro = run_scenario(sc, seed=seed, replicates=replicates, pupils=pupils,
-                                     on_day=lambda: progress.advance(task))
+                                     on_day=lambda: progress.advance(task), posterior=post)
         except InputError as err:
             progress.stop()
             _fail(err)
@@ -92,9 +99,17 @@ def compare(
     scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler, tcp://host:port")]
     = None,
     pupils: Annotated[int | None, typer.Option(min=100, help="rescale every area to this many pupils")] = None,
+    posterior: Annotated[str, typer.Option(help="parameters per replicate: 'auto' (an area's stored posterior if "
+                                           "calibrated), 'none' (defaults), or an area name / posterior .nc")]
+    = "auto",
 ) -> None:
     """Run scenarios against their baselines under common random numbers; write NetCDF, CSV, charts and a table."""
-    from actlocally.experiments.comparison import is_comparison_file, load_comparison, plan_comparison
+    from actlocally.experiments.comparison import (
+        attach_posteriors,
+        is_comparison_file,
+        load_comparison,
+        plan_comparison,
+    )
     from actlocally.model.scenario import load_scenario
 
     try:
@@ -112,6 +127,7 @@ def compare(
                                    [plan.scenarios[s] for s in plan.arms], name=name, replicates=plan.replicates,
                                    seed=plan.seed, pupils=plan.pupils, title=plan.title,
                                    description=plan.description)
+        attach_posteriors(plan, posterior)
     except InputError as err:
         _fail(err)
     out_dir = out / plan.name
@@ -125,8 +141,10 @@ def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None) -> None:
     from actlocally.experiments.report import group_table, rich_table, write_comparison_outputs
 
     where = f"scheduler {scheduler}" if scheduler else ("in-process" if workers == 0 else f"{workers} local workers")
+    params = ("parameters from the posterior of " + ", ".join(sorted(plan.posteriors))) if plan.posteriors \
+        else "default parameters"
     err_console.print(f"[bold]{plan.name}[/]: {len(plan.scenarios)} scenarios x {plan.replicates} replicates, "
-                      f"seed {plan.seed}, {where}; checkpoints in {out_dir / 'runs.zarr'}")
+                      f"seed {plan.seed}, {params}, {where}; checkpoints in {out_dir / 'runs.zarr'}")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                   TimeRemainingColumn(), console=err_console) as progress:
         task = progress.add_task("starting workers", total=len(plan.scenarios) * plan.replicates)

@@ -15,6 +15,7 @@ from pathlib import Path
 import actlocally
 import numpy as np
 import xarray as xr
+from actlocally.calibration.posterior import draw, has_posterior, load_posterior, posterior_id
 from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
 from actlocally.model.locality import LocalityModel
@@ -56,6 +57,7 @@ class Plan:
     pupils: int | None = None
     title: str = ""
     description: str = ""
+    posteriors: dict[str, xr.Dataset] = dataclasses.field(default_factory=dict)  # by area
 
     @property
     def arms(self) -> list[str]:
@@ -71,11 +73,13 @@ class RunSpec:
     seed: int
     replicate: int
     pupils: int | None = None
+    parameters: tuple[tuple[str, float], ...] = ()  # overrides, e.g. a posterior draw
 
 
 def simulate(spec: RunSpec) -> xr.Dataset:
     """Build and run one model (on whichever worker gets the task); return its results Dataset."""
-    model = LocalityModel(spec.scenario, seed=spec.seed, replicate=spec.replicate, pupils=spec.pupils)
+    model = LocalityModel(spec.scenario, seed=spec.seed, replicate=spec.replicate, pupils=spec.pupils,
+                          parameters=dict(spec.parameters))
     results = model.run().results()
     model.release()
     return results
@@ -167,9 +171,12 @@ def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
     store = RunStore(out_dir / "runs.zarr")
     todo: list[tuple[str, RunSpec]] = []
     for name, sc in plan.scenarios.items():
-        key = fingerprint(sc.model_dump(mode="json"), plan.seed, plan.pupils, actlocally.__version__)
+        post = plan.posteriors.get(sc.area)
+        key = fingerprint(sc.model_dump(mode="json"), plan.seed, plan.pupils, actlocally.__version__,
+                          posterior_id(post) if post is not None else None)
         done = store.prepare(name, key)
-        todo += [(name, RunSpec(sc, plan.seed, r, plan.pupils)) for r in range(plan.replicates) if r not in done]
+        todo += [(name, RunSpec(sc, plan.seed, r, plan.pupils, _draw(post, plan.seed, r)))
+                 for r in range(plan.replicates) if r not in done]
     total = len(plan.scenarios) * plan.replicates
     finished = total - len(todo)
     if on_progress:
@@ -181,6 +188,25 @@ def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
         if on_progress:
             on_progress(finished, total)
     return assemble(plan, store)
+
+
+def _draw(posterior: xr.Dataset | None, seed: int, replicate: int) -> tuple[tuple[str, float], ...]:
+    """Replicate r's parameters from the area's posterior (the same for every scenario of the area)."""
+    return () if posterior is None else tuple(sorted(draw(posterior, seed, replicate).items()))
+
+
+def attach_posteriors(plan: Plan, choice: str | None = "auto") -> Plan:
+    """Parameters per replicate: 'auto' uses each area's stored posterior if it has one, 'none' the defaults, and
+    an area name or .nc path that posterior for every scenario."""
+    areas = {sc.area for sc in plan.scenarios.values()}
+    if choice in (None, "auto"):
+        plan.posteriors = {a: load_posterior(a) for a in areas if has_posterior(a)}
+    elif choice == "none":
+        plan.posteriors = {}
+    else:
+        post = load_posterior(choice)
+        plan.posteriors = dict.fromkeys(areas, post)
+    return plan
 
 
 def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
@@ -197,6 +223,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
             "years": sc.years, "population_scale": run["population_scale"],
             "pupils_simulated": run["pupils_simulated"], "interventions": run["interventions"],
             "scenario_json": run["scenario_json"], "parameters_json": run["parameters_json"],
+            "posterior": posterior_id(plan.posteriors[sc.area]) if sc.area in plan.posteriors else "none",
         }
         ds = ds.expand_dims(scenario=[name]).assign_coords({k: ("scenario", [v]) for k, v in scenario_coords.items()})
         ds.attrs = {}

@@ -1,0 +1,204 @@
+"""ABC-SMC calibration of the free parameters to an area's targets, on pyabc.
+
+The model is run on the area's baseline scenario rescaled to a few thousand pupils (statistics are shares, so a
+smaller population only adds noise, which ABC absorbs). Distance: Euclidean over the fitted targets, each scaled
+by its uncertainty (1 / sd). Prior: uniform over each free parameter's prior range in the parameter table.
+
+Reproducibility: in-process (`workers=0`, pyabc's `SingleCoreSampler`), the same seed gives the same posterior:
+pyabc and the simulator both draw from numpy's global generator, which is seeded here. With Dask workers
+(`DaskDistributedSampler`) the order in which particles come back, and the workers' generators, are not
+controlled, so posteriors agree only in distribution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import actlocally
+import numpy as np
+import pyabc
+import xarray as xr
+from actlocally.experiments.executor import Executor
+from actlocally.experiments.storage import write_netcdf_atomic
+from actlocally.model.locality import LocalityModel
+from actlocally.model.params import DEFAULTS
+from actlocally.model.scenario import Scenario, load_scenario
+
+from .posterior import POSTERIORS_DIR
+from .statistics import statistics
+from .targets import TargetsFile, load_targets
+
+
+def encode(name: str) -> str:
+    """pyabc parameter names are identifiers: 'attendance.a0' -> 'attendance__a0'."""
+    return name.replace(".", "__")
+
+
+def decode(name: str) -> str:
+    return name.replace("__", ".")
+
+
+@dataclasses.dataclass(frozen=True)
+class Simulator:
+    """pyabc's model: free-parameter values -> the fitted statistics of one one-year run (picklable for Dask)."""
+
+    scenario: Scenario
+    pupils: int
+    statistics: tuple[str, ...]
+    fixed: tuple[tuple[str, float], ...] = ()
+
+    def __call__(self, pars: dict) -> dict[str, float]:
+        replicate = int(np.random.randint(0, 2**31 - 1))  # a fresh population and streams for every particle
+        params = dict(self.fixed) | {decode(k): float(v) for k, v in pars.items()}
+        return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
+
+
+def run_statistics(scenario: Scenario, params: dict[str, float], replicate: int, pupils: int,
+                   names: tuple[str, ...] | list[str]) -> dict[str, float]:
+    """One one-year run with these parameters; its named statistics."""
+    model = LocalityModel(scenario.model_copy(update={"years": 1}), replicate=replicate, pupils=pupils,
+                          parameters=params)
+    model.run()
+    out = statistics(model, list(names))
+    model.release()
+    return out
+
+
+def baseline_scenario(area: str) -> Scenario:
+    """The area's baseline scenario (`scenarios/baseline_<area>.toml`)."""
+    return load_scenario(f"baseline_{area}")
+
+
+@dataclasses.dataclass
+class CalibrationResult:
+    posterior: xr.Dataset
+    path: Path
+    db_path: Path
+    seconds: float
+
+
+def prior_ranges(names: list[str] | None = None) -> dict[str, tuple[float, float]]:
+    """Prior (low, high) of the free parameters (or of `names`) from the parameter table."""
+    names = names or DEFAULTS.free()
+    return {n: tuple(DEFAULTS.rows[n].prior) for n in names}
+
+
+def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
+              executor: Executor | None = None, targets: TargetsFile | None = None,
+              parameters: list[str] | None = None, fixed: dict[str, float] | None = None,
+              out_dir: Path = POSTERIORS_DIR, name: str | None = None,
+              on_generation: Callable[[dict], None] | None = None) -> CalibrationResult:
+    """Fit the free parameters to the area's targets by ABC-SMC; store the posterior and pyabc's history."""
+    targets = targets or load_targets(area)
+    fitted = [k for k, t in targets.targets.items() if t.fit]
+    ranges = prior_ranges(parameters)
+    scenario = baseline_scenario(area)
+    prior = pyabc.Distribution(**{encode(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in ranges.items()})
+    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
+    simulator = Simulator(scenario, pupils, tuple(fitted), tuple(sorted((fixed or {}).items())))
+    executor = executor or Executor(0)
+    if executor.client is None:
+        sampler = pyabc.sampler.SingleCoreSampler()
+    else:
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=executor.client, batch_size=2)
+    for logger in ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.Adaptation"):
+        logging.getLogger(logger).setLevel(logging.WARNING)
+    np.random.seed(seed)
+    abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler)
+    name = name or area
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_db = tempfile.mkstemp(prefix=f".{name}.", suffix=".db", dir=out_dir)
+    os.close(fd)
+    observed = {k: targets.targets[k].value for k in fitted}
+    start = time.perf_counter()
+    try:
+        abc.new(f"sqlite:///{tmp_db}", observed)
+        with _GenerationLog(on_generation):
+            history = abc.run(max_nr_populations=populations)
+        seconds = time.perf_counter() - start
+        posterior = _posterior_dataset(history, ranges, targets, area, seed, pupils, particles, seconds,
+                                       "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler")
+        db_path = out_dir / f"{name}.db"
+        path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")
+        os.replace(tmp_db, db_path)
+    finally:
+        Path(tmp_db).unlink(missing_ok=True)
+    return CalibrationResult(posterior, path, db_path, seconds)
+
+
+class _GenerationLog(logging.Handler):
+    """Turns pyabc's per-generation log lines ('t: 2, eps: ...', 'Accepted: 200 / 731 = ...') into callbacks."""
+
+    def __init__(self, callback: Callable[[dict], None] | None) -> None:
+        super().__init__(logging.INFO)
+        self.callback = callback
+        self.current: dict = {}
+        self.logger = logging.getLogger("ABC")
+
+    def __enter__(self) -> _GenerationLog:
+        self._saved = (self.logger.level, self.logger.propagate, list(self.logger.handlers))
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False  # our progress display replaces pyabc's console lines
+        self.logger.handlers = [self]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        level, self.logger.propagate, self.logger.handlers = self._saved
+        self.logger.setLevel(level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            print(f"pyabc: {msg}", file=sys.stderr)
+        if msg.startswith("t: ") and ", eps: " in msg:
+            t, eps = msg[3:].rstrip(".").split(", eps: ")
+            self.current = {"t": int(t), "epsilon": float(eps)}
+        elif msg.startswith("Accepted: ") and self.current and self.callback is not None:
+            accepted, rest = msg[10:].split(" / ")
+            samples = rest.split(" = ")[0]
+            self.callback(self.current | {"particles": int(accepted), "samples": int(samples),
+                                          "acceptance_rate": int(accepted) / int(samples)})
+
+
+def _generations(history) -> list[dict]:
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    return [{"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples), "particles": int(r.particles),
+             "acceptance_rate": float(r.particles) / float(r.samples)} for r in pops.itertuples()]
+
+
+def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: int, pupils: int, particles: int,
+                       seconds: float, sampler: str) -> xr.Dataset:
+    """Particles and weights of the last generation, the generations' epsilon and acceptance, and the run record."""
+    import json
+    import platform
+
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    gens = _generations(history)
+    data = {decode(c): ("particle", df[c].to_numpy(float), {"units": DEFAULTS.rows[decode(c)].unit,
+                                                            "prior_low": ranges[decode(c)][0],
+                                                            "prior_high": ranges[decode(c)][1]})
+            for c in df.columns}
+    data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
+    for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1")):
+        data[key] = ("generation", [g[key] for g in gens], {"units": units})
+    ds = xr.Dataset(data, coords={"particle": np.arange(len(df)), "generation": [g["t"] for g in gens]})
+    ds.attrs = {
+        "title": f"actlocally ABC-SMC posterior: {area}", "area": area, "seed": seed, "pupils": pupils,
+        "population_size": particles, "generations": len(gens), "sampler": sampler, "runtime_s": round(seconds, 1),
+        "total_simulations": int(sum(g["samples"] for g in gens)),
+        "targets_json": targets.model_dump_json(), "prior_json": json.dumps(ranges),
+        "parameters": " ".join(decode(c) for c in df.columns),
+        "actlocally_version": actlocally.__version__, "pyabc_version": pyabc.__version__,
+        "python": platform.python_version(), "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "distance": "Euclidean over fitted targets, each divided by its sd (se, or range width / 3.29)",
+    }
+    return ds

@@ -1,0 +1,78 @@
+"""Calibration targets: observed statistics per area with value, uncertainty, year and source.
+
+A target's uncertainty is a standard error (`se`) or a plausible `range`, read as a 90% interval (sd = width /
+3.29). The distance in ABC weights each target by 1 / sd, so a well-measured figure pulls harder than a guess.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from actlocally.model.area import read_toml
+from actlocally.model.errors import InputError, from_validation_error
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .statistics import STATISTICS
+
+TARGETS_DIR = Path(__file__).resolve().parent / "targets"
+Z90 = 3.29  # width of a 90% normal interval in standard deviations
+
+
+class Target(BaseModel):
+    """One observed statistic."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: float
+    se: float | None = Field(None, gt=0)
+    range: tuple[float, float] | None = None
+    year: str
+    source: str | None = None
+    estimate: bool = False
+    reason: str | None = None
+    fit: bool = Field(True, description="false: reported in the predictive check, left out of the distance")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Target:
+        if (self.se is None) == (self.range is None):
+            raise ValueError("give exactly one of `se` or `range` as the uncertainty")
+        if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
+            raise ValueError(f"range {list(self.range)} does not contain the value {self.value}")
+        if self.range is not None and self.range[1] <= self.range[0]:
+            raise ValueError("range must be [low, high] with low < high")
+        if self.source is None and not (self.estimate and self.reason):
+            raise ValueError("give a `source`, or `estimate = true` with a `reason`")
+        return self
+
+    @property
+    def sd(self) -> float:
+        """The target's uncertainty as a standard deviation."""
+        return self.se if self.se is not None else (self.range[1] - self.range[0]) / Z90
+
+
+class TargetsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area: str
+    targets: dict[str, Target] = Field(min_length=1)
+
+
+def load_targets(area_or_path: str | Path) -> TargetsFile:
+    """Load an area's targets (by area name or path) and check the model can produce each statistic."""
+    path = Path(area_or_path)
+    if path.suffix != ".toml":
+        path = TARGETS_DIR / f"{area_or_path}.toml"
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in TARGETS_DIR.glob("*.toml")))
+            raise InputError(path, None, f"no calibration targets for area '{area_or_path}'; areas with targets: "
+                             f"{known}")
+    data = read_toml(path)
+    try:
+        spec = TargetsFile.model_validate(data)
+    except ValidationError as err:
+        raise from_validation_error(path, err) from None
+    for name in spec.targets:
+        if name not in STATISTICS:
+            raise InputError(path, f"targets.{name}", "the model cannot produce this statistic; allowed: "
+                             + ", ".join(STATISTICS))
+    if not any(t.fit for t in spec.targets.values()):
+        raise InputError(path, "targets", "every target has fit = false: nothing to calibrate against")
+    return spec
