@@ -46,6 +46,16 @@ def decode(name: str) -> str:
     return name.replace("__", ".")
 
 
+def to_unit(value: float, lo: float, hi: float) -> float:
+    return (value - lo) / (hi - lo)
+
+
+def from_unit(u: float, lo: float, hi: float) -> float:
+    """ABC works on each parameter rescaled to [0, 1] of its prior range: the free parameters span 1e-4 to 5, and
+    pyabc's multivariate normal transition degenerates (zero densities) on such mixed scales."""
+    return lo + u * (hi - lo)
+
+
 @dataclasses.dataclass(frozen=True)
 class Simulator:
     """pyabc's model: free-parameter values -> the fitted statistics of one one-year run (picklable for Dask)."""
@@ -53,11 +63,12 @@ class Simulator:
     scenario: Scenario
     pupils: int
     statistics: tuple[str, ...]
+    ranges: tuple[tuple[str, float, float], ...]
     fixed: tuple[tuple[str, float], ...] = ()
 
     def __call__(self, pars: dict) -> dict[str, float]:
         replicate = int(np.random.randint(0, 2**31 - 1))  # a fresh population and streams for every particle
-        params = dict(self.fixed) | {decode(k): float(v) for k, v in pars.items()}
+        params = dict(self.fixed) | {name: from_unit(float(pars[encode(name)]), lo, hi) for name, lo, hi in self.ranges}
         return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
 
 
@@ -101,9 +112,10 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
     fitted = [k for k, t in targets.targets.items() if t.fit]
     ranges = prior_ranges(parameters)
     scenario = baseline_scenario(area)
-    prior = pyabc.Distribution(**{encode(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in ranges.items()})
+    prior = pyabc.Distribution(**{encode(k): pyabc.RV("uniform", 0.0, 1.0) for k in ranges})
     distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
-    simulator = Simulator(scenario, pupils, tuple(fitted), tuple(sorted((fixed or {}).items())))
+    simulator = Simulator(scenario, pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
+                          tuple(sorted((fixed or {}).items())))
     executor = executor or Executor(0)
     if executor.client is None:
         sampler = pyabc.sampler.SingleCoreSampler()
@@ -183,10 +195,12 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
 
     df, w = history.get_distribution(m=0, t=history.max_t)
     gens = _generations(history)
-    data = {decode(c): ("particle", df[c].to_numpy(float), {"units": DEFAULTS.rows[decode(c)].unit,
-                                                            "prior_low": ranges[decode(c)][0],
-                                                            "prior_high": ranges[decode(c)][1]})
-            for c in df.columns}
+    data = {}
+    for c in df.columns:
+        name = decode(c)
+        lo, hi = ranges[name]
+        data[name] = ("particle", from_unit(df[c].to_numpy(float), lo, hi),
+                      {"units": DEFAULTS.rows[name].unit, "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
     for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1")):
         data[key] = ("generation", [g[key] for g in gens], {"units": units})
@@ -195,6 +209,7 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
         "title": f"actlocally ABC-SMC posterior: {area}", "area": area, "seed": seed, "pupils": pupils,
         "population_size": particles, "generations": len(gens), "sampler": sampler, "runtime_s": round(seconds, 1),
         "total_simulations": int(sum(g["samples"] for g in gens)),
+        "effective_sample_size": round(float(1.0 / np.sum((np.asarray(w) / np.sum(w)) ** 2)), 1),
         "targets_json": targets.model_dump_json(), "prior_json": json.dumps(ranges),
         "parameters": " ".join(decode(c) for c in df.columns),
         "actlocally_version": actlocally.__version__, "pyabc_version": pyabc.__version__,

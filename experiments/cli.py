@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from actlocally.experiments.calibrate_cli import calibrate
 from actlocally.model.area import AREAS_DIR, available_areas, load_area, read_toml
 from actlocally.model.errors import InputError
 from rich.console import Console
@@ -253,6 +254,9 @@ def bench_batch(
     for k, v in figures.items():
         table.add_row(k, f"{v:,.2f}" if isinstance(v, float) else str(v), targets.get(k, ""))
     console.print(table)
+
+
+app.command(context_settings={"allow_interspersed_args": True})(calibrate)
 
 
 def main() -> None:  # pragma: no cover

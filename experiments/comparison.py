@@ -225,6 +225,12 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
             "scenario_json": run["scenario_json"], "parameters_json": run["parameters_json"],
             "posterior": posterior_id(plan.posteriors[sc.area]) if sc.area in plan.posteriors else "none",
         }
+        post = plan.posteriors.get(sc.area)
+        if post is not None:  # the parameters each replicate ran with (the same for every scenario of the area)
+            draws = [draw(post, plan.seed, r) for r in reps]
+            ds["posterior_draw"] = xr.DataArray([list(d.values()) for d in draws], dims=("replicate", "parameter"),
+                                                coords={"parameter": list(draws[0])},
+                                                attrs={"long_name": "parameter values drawn from the posterior"})
         ds = ds.expand_dims(scenario=[name]).assign_coords({k: ("scenario", [v]) for k, v in scenario_coords.items()})
         ds.attrs = {}
         parts.append(ds)

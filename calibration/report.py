@@ -1,0 +1,174 @@
+"""Calibration diagnostics: posterior against prior, correlated pairs, epsilon and acceptance, predictive check.
+
+`write_report` writes PNGs and one self-contained HTML page (images embedded) under `outputs/calibration/<area>/`.
+The posterior predictive check runs the model for weighted draws from the posterior (on the executor) and asks,
+for every target, whether the observed value falls inside the simulated 90% interval.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import xarray as xr  # noqa: E402
+from actlocally.experiments.executor import Executor  # noqa: E402
+from actlocally.experiments.storage import atomic_path, write_csv_atomic  # noqa: E402
+from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+
+from .abc import baseline_scenario, run_statistics  # noqa: E402
+from .posterior import draw, parameter_names  # noqa: E402
+from .statistics import STATISTICS  # noqa: E402
+from .targets import TargetsFile  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class _Check:
+    """One predictive-check run (picklable task for the executor)."""
+
+    area: str
+    params: tuple[tuple[str, float], ...]
+    replicate: int
+    pupils: int
+    names: tuple[str, ...]
+
+
+def _run_check(task: _Check) -> dict[str, float]:
+    return run_statistics(baseline_scenario(task.area), dict(task.params), task.replicate, task.pupils, task.names)
+
+
+def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
+                     seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
+    area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
+    names = tuple(targets.targets)
+    tasks = [_Check(area, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
+             for r in range(draws)]
+    sims = [None] * draws
+    for i, stats in executor.map_unordered(_run_check, tasks):
+        sims[i] = stats
+    sim = pd.DataFrame(sims)
+    rows = []
+    for name, t in targets.targets.items():
+        lo, mid, hi = np.nanquantile(sim[name], [0.05, 0.5, 0.95])
+        rows.append({"target": name, "description": STATISTICS[name][0], "observed": t.value,
+                     "observed_low": t.range[0] if t.range else t.value - 1.645 * t.sd,
+                     "observed_high": t.range[1] if t.range else t.value + 1.645 * t.sd,
+                     "simulated_median": mid, "simulated_low_5pct": lo, "simulated_high_95pct": hi,
+                     "inside_90pct": bool(lo <= t.value <= hi), "fitted": t.fit})
+    return sim, pd.DataFrame(rows)
+
+
+def _weighted_corr(posterior: xr.Dataset, names: list[str]) -> np.ndarray:
+    cov = np.cov(np.stack([posterior[n].values for n in names]), aweights=posterior["weight"].values)
+    sd = np.sqrt(np.diag(cov))
+    return cov / np.outer(sd, sd)
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_marginals(posterior: xr.Dataset, out: Path) -> Path:
+    names = parameter_names(posterior)
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+    w = posterior["weight"].values
+    for ax, name in zip(axes.flat, names, strict=False):
+        lo, hi = posterior[name].attrs["prior_low"], posterior[name].attrs["prior_high"]
+        ax.hist(posterior[name].values, bins=20, range=(lo, hi), weights=w, density=True, color="#0072B2",
+                alpha=0.75, label="posterior")
+        ax.plot([lo, hi], [1 / (hi - lo)] * 2, color="#D55E00", linewidth=1.5, label="prior")
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"Posterior (bars) against the uniform prior (line): {posterior.attrs['area']}", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_pairs(posterior: xr.Dataset, out: Path, n_pairs: int = 6) -> tuple[Path, list[tuple[str, str, float]]]:
+    names = parameter_names(posterior)
+    corr = _weighted_corr(posterior, names)
+    pairs = sorted(((names[i], names[j], corr[i, j]) for i in range(len(names)) for j in range(i + 1, len(names))),
+                   key=lambda p: -abs(p[2]))[:n_pairs]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(3.0 * len(pairs), 2.9), squeeze=False)
+    w = posterior["weight"].values
+    for ax, (a, b, r) in zip(axes[0], pairs, strict=True):
+        ax.scatter(posterior[a].values, posterior[b].values, s=8 + 300 * w, alpha=0.5, color="#009E73")
+        ax.set_xlabel(a, fontsize=7)
+        ax.set_ylabel(b, fontsize=7)
+        ax.set_title(f"r = {r:+.2f}", fontsize=8)
+        ax.tick_params(labelsize=6)
+    fig.suptitle("Most correlated parameter pairs in the posterior (point size: weight)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out), pairs
+
+
+def plot_generations(posterior: xr.Dataset, out: Path) -> Path:
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 2.8))
+    g = posterior["generation"].values
+    a1.plot(g, posterior["epsilon"].values, marker="o", color="#0072B2")
+    a1.set_title("epsilon (acceptance threshold)", fontsize=9)
+    a2.plot(g, posterior["acceptance_rate"].values, marker="o", color="#D55E00")
+    a2.set_title("acceptance rate", fontsize=9)
+    for ax in (a1, a2):
+        ax.set_xlabel("generation")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_predictive(sim: pd.DataFrame, table: pd.DataFrame, out: Path) -> Path:
+    n = len(table)
+    cols = 4
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    for ax, row in zip(axes.flat, table.itertuples(), strict=False):
+        ax.hist(sim[row.target].dropna(), bins=15, color="#56B4E9", alpha=0.8)
+        ax.axvspan(row.observed_low, row.observed_high, color="#E69F00", alpha=0.25)
+        ax.axvline(row.observed, color="#D55E00", linewidth=2)
+        ax.set_title(row.target + ("" if row.fitted else " (not fitted)"), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.suptitle("Posterior predictive check: simulated (bars), observed value (line) and its range (band)",
+                 fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, executor: Executor,
+                 draws: int = 50) -> tuple[Path, pd.DataFrame]:
+    """All diagnostics for one area: PNGs, predictive.csv and report.html; returns (html path, check table)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]))
+    images = {"marginals": plot_marginals(posterior, out_dir / "marginals.png")}
+    images["pairs"], pairs = plot_pairs(posterior, out_dir / "pairs.png")
+    images["generations"] = plot_generations(posterior, out_dir / "generations.png")
+    images["predictive"] = plot_predictive(sim, table, out_dir / "predictive.png")
+    write_csv_atomic(table, out_dir / "predictive.csv")
+    env = Environment(loader=PackageLoader("actlocally.calibration", "templates"), autoescape=select_autoescape())
+    page = env.get_template("report.html.j2").render(
+        attrs=posterior.attrs, table=table.to_dict("records"), pairs=pairs, draws=draws,
+        images={k: base64.b64encode(p.read_bytes()).decode() for k, p in images.items()},
+        generations=list(zip(posterior["generation"].values.tolist(), posterior["epsilon"].values.tolist(),
+                             posterior["acceptance_rate"].values.tolist(), posterior["samples"].values.tolist(),
+                             strict=True)),
+        inside=int(table["inside_90pct"].sum()))
+    path = out_dir / "report.html"
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return path, table

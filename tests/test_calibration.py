@@ -1,0 +1,118 @@
+"""Calibration: targets are checked, ABC-SMC recovers known parameters, posteriors feed paired comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from actlocally.calibration.abc import calibrate, run_statistics
+from actlocally.calibration.posterior import draw, load_posterior
+from actlocally.calibration.targets import TARGETS_DIR, Target, TargetsFile, load_targets
+from actlocally.experiments.comparison import attach_posteriors, plan_comparison, run_comparison
+from actlocally.experiments.executor import Executor
+from actlocally.model.area import load_area
+from actlocally.model.errors import InputError
+from actlocally.model.scenario import load_scenario
+from conftest import small_scenario
+
+AREAS = ("bradford", "keighley_central", "holme_wood", "manningham_girlington")
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_targets_match_the_area_profile_and_the_model_can_produce_them(area):
+    targets = load_targets(area)
+    observed = load_area(area).observed
+    for name, t in targets.targets.items():
+        assert t.value == getattr(observed, name).value, name
+        assert t.sd > 0 and t.year
+    assert {"attendance_rate", "persistent_absence_rate", "persistent_absence_rate_disadvantaged",
+            "severe_absence_rate", "ks2_expected_disadvantaged", "ks2_expected_other",
+            "probable_disorder_share"} <= set(targets.targets)
+
+
+def test_targets_the_model_cannot_produce_are_rejected(tmp_path):
+    text = (TARGETS_DIR / "holme_wood.toml").read_text()
+    bad = tmp_path / "t.toml"
+    bad.write_text(text.replace("[targets.severe_absence_rate]", "[targets.happiness_index]"))
+    with pytest.raises(InputError) as err:
+        load_targets(bad)
+    assert err.value.field == "targets.happiness_index" and "cannot produce" in str(err.value)
+    assert "severe_absence_rate" in str(err.value)  # says what is allowed
+    bad.write_text(text.replace("range = [0.89, 0.925]", ""))
+    with pytest.raises(InputError, match="exactly one of `se` or `range`"):
+        load_targets(bad)
+
+
+TRUE = {"attendance.a0": 4.0, "attendance.b_fsm": -0.9}
+
+
+def synthetic_targets(pupils: int, runs: int = 6) -> TargetsFile:
+    """Targets simulated at known parameters: the mean of a few runs, with their spread as the standard error."""
+    names = ["attendance_rate", "persistent_absence_rate", "persistent_absence_rate_disadvantaged",
+             "persistent_absence_rate_other"]
+    sc = load_scenario("baseline_holme_wood")
+    sims = [run_statistics(sc, TRUE, 500 + r, pupils, names) for r in range(runs)]
+    return TargetsFile(area="holme_wood", targets={
+        n: Target(value=float(np.mean([s[n] for s in sims])), se=float(np.std([s[n] for s in sims]) + 1e-3),
+                  year="synthetic", estimate=True, reason="simulated at known parameters") for n in names})
+
+
+def interval(post: xr.Dataset, name: str, q=(0.05, 0.95)) -> tuple[float, float]:
+    x, w = post[name].values, post["weight"].values
+    order = np.argsort(x)
+    cdf = np.cumsum(w[order]) / w.sum()
+    return float(x[order][np.searchsorted(cdf, q[0])]), float(x[order][min(np.searchsorted(cdf, q[1]), x.size - 1)])
+
+
+def recover(tmp_path, pupils, populations, particles):
+    targets = synthetic_targets(pupils)
+    result = calibrate("holme_wood", populations=populations, particles=particles, seed=5, pupils=pupils,
+                       targets=targets, parameters=list(TRUE), out_dir=tmp_path)
+    post = result.posterior
+    for name, value in TRUE.items():
+        lo, hi = interval(post, name)
+        assert lo <= value <= hi, (name, value, lo, hi)
+        prior = post[name].attrs["prior_high"] - post[name].attrs["prior_low"]
+        assert hi - lo < 0.8 * prior, f"{name}: the posterior is not narrower than the prior"
+    return result
+
+
+def test_abc_recovers_known_parameters_small(tmp_path):
+    result = recover(tmp_path, pupils=800, populations=3, particles=40)
+    assert result.path.exists() and result.db_path.exists()
+    assert not list(tmp_path.glob(".*"))  # no temporary files left
+    post = xr.open_dataset(result.path)
+    assert post.sizes["particle"] == 40 and post.sizes["generation"] == 3
+    assert np.isclose(float(post["weight"].sum()), 1.0)
+    for key in ("seed", "pyabc_version", "actlocally_version", "targets_json", "prior_json", "runtime_s"):
+        assert key in post.attrs
+
+
+@pytest.mark.slow
+def test_abc_recovers_known_parameters_large(tmp_path):
+    recover(tmp_path, pupils=2000, populations=5, particles=150)
+
+
+def test_same_seed_same_posterior_in_process(tmp_path):
+    targets = synthetic_targets(600, runs=3)
+    runs = [calibrate("holme_wood", populations=2, particles=12, seed=9, pupils=600, targets=targets,
+                      parameters=["attendance.a0"], out_dir=tmp_path / str(i)).posterior for i in range(2)]
+    np.testing.assert_array_equal(runs[0]["attendance.a0"].values, runs[1]["attendance.a0"].values)
+    np.testing.assert_array_equal(runs[0]["weight"].values, runs[1]["weight"].values)
+
+
+def test_comparisons_draw_one_parameter_set_per_replicate_shared_by_scenarios(tmp_path):
+    targets = synthetic_targets(600, runs=3)
+    post_path = calibrate("keighley_central", populations=1, particles=10, seed=2, pupils=600, targets=targets,
+                          parameters=["attendance.a0"], out_dir=tmp_path, name="kc").path
+    post = load_posterior(post_path)
+    assert draw(post, 3, 1) == draw(post, 3, 1)
+    base = small_scenario(name="base", pupils=600)
+    arm = small_scenario(name="club", pupils=600, interventions=[{"type": "breakfast_club", "offer": "universal"}])
+    plan = attach_posteriors(plan_comparison([base], [arm], name="p", replicates=4, seed=3), str(post_path))
+    with Executor(0) as ex:
+        ds = run_comparison(plan, ex, tmp_path / "cmp")
+    drawn = ds["posterior_draw"].sel(parameter="attendance.a0")
+    np.testing.assert_array_equal(drawn.sel(scenario="base").values, drawn.sel(scenario="club").values)
+    assert drawn.sel(scenario="base").values.tolist() == [draw(post, 3, r)["attendance.a0"] for r in range(4)]
+    assert str(ds["posterior"].sel(scenario="club").values).startswith("keighley_central:")
