@@ -237,5 +237,10 @@ def bench_batch(
     console.print(table)
 
 
+from actlocally.experiments.brief_cli import brief  # noqa: E402
+
+app.command("brief")(brief)
+
+
 def main() -> None:  # pragma: no cover
     app()
