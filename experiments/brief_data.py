@@ -52,6 +52,8 @@ class Number:
     low: float
     high: float
     signed: bool = True
+    scenario: str = ""
+    group: str = "all"
 
     def text(self, value: float) -> str:
         return fmt(value, self.unit, self.signed)
@@ -173,7 +175,7 @@ def _number(table: pd.DataFrame, scenario: str, metric: Metric, group: str = "al
     row = table[(table["scenario"] == scenario) & (table["group"] == group) & (table["metric"] == metric.name)].iloc[0]
     signed = metric.name not in ("cost_gbp", COST_PER_PUPIL.name, COST_PER_MONTH.name)
     return Number(metric.name, metric.label, metric.unit, float(row["mean"]), float(row["low_5pct"]),
-                  float(row["high_95pct"]), signed)
+                  float(row["high_95pct"]), signed, scenario, group)
 
 
 def _metric(name: str) -> Metric:
