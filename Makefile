@@ -19,6 +19,8 @@ demo: install
 	$(VENV)/bin/actlocally compare act_locally_priorities --workers 2
 	mkdir -p docs/images
 	cp outputs/act_locally_priorities/effect_by_group.png docs/images/effect_by_group.png
+	$(VENV)/bin/actlocally brief outputs/act_locally_priorities --scenario keighley_breakfast_and_food_hub \
+		--png docs/images/brief_page1.png
 
 test: install
 	$(PY) -m pytest -q

@@ -256,7 +256,10 @@ def bench_batch(
     console.print(table)
 
 
+from actlocally.experiments.brief_cli import brief  # noqa: E402
+
 app.command(context_settings={"allow_interspersed_args": True})(calibrate)
+app.command("brief")(brief)
 
 
 def main() -> None:  # pragma: no cover

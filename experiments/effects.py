@@ -49,6 +49,8 @@ METRICS = (
 METRIC = {m.name: m for m in METRICS}
 COST_PER_PUPIL = Metric("cost_per_pupil_out_of_pa", "Cost per pupil moved out of persistent absence",
                         "GBP per pupil", by_group=False, better="lower")
+COST_PER_MONTH = Metric("cost_per_month_of_progress", "Cost per month of progress (all pupils in the area)",
+                        "GBP per month", by_group=False, better="lower")
 
 
 def outcomes(one: xr.Dataset) -> xr.Dataset:
@@ -129,6 +131,8 @@ def summary_table(effects: xr.Dataset) -> pd.DataFrame:
         cost = one["cost_gbp"].sel(group="all").values
         moved = one["pupils_out_of_persistent_absence"].sel(group="all").values
         rows.append(_row(s, base, "all", COST_PER_PUPIL, *cost_per_pupil(cost, moved), one.sizes["replicate"]))
+        months = one["months_of_progress"].sel(group="all").values
+        rows.append(_row(s, base, "all", COST_PER_MONTH, *cost_per_month(cost, months), one.sizes["replicate"]))
     return pd.DataFrame(rows)
 
 
@@ -142,6 +146,16 @@ def cost_per_pupil(cost: np.ndarray, moved: np.ndarray) -> tuple[float, float, f
     if not np.isfinite(m) or m <= 0:
         return np.nan, np.nan, np.nan
     return c / m, c / hi if hi > 0 else np.nan, c / lo if lo > 0 else np.inf
+
+
+def cost_per_month(cost: np.ndarray, months: np.ndarray) -> tuple[float, float, float]:
+    """Mean cost over mean months of progress (EEF scale, averaged over all pupils), in the style of cost_per_pupil.
+
+    Reads as "what one month of additional progress for every pupil in the area costs at this rate". The interval
+    divides the mean cost by the ends of the months interval (no bound where it reaches zero or below); NaN when the
+    mean progress is zero or negative.
+    """
+    return cost_per_pupil(cost, months)
 
 
 def _row(scenario, baseline, group, m: Metric, mean, lo, hi, n) -> dict:

@@ -15,7 +15,7 @@ from .storage import write_csv_atomic, write_netcdf_atomic
 
 # decimals shown per unit in the terminal table (the CSV keeps full precision)
 _DECIMALS = {"days per pupil per year": 2, "percentage points": 2, "pupils per year": 0, "months": 2,
-             "school days": 1, "GBP per year": 0, "GBP per pupil": 0}
+             "school days": 1, "GBP per year": 0, "GBP per pupil": 0, "GBP per month": 0}
 
 
 def write_comparison_outputs(ds: xr.Dataset, out_dir: Path) -> tuple[pd.DataFrame, list[Path]]:

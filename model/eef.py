@@ -22,3 +22,13 @@ def months_of_progress(effect_size):
     a = np.abs(es)
     months = np.where(a <= _BAND_MID[-1], np.interp(a, _BAND_MID, np.arange(13.0)), 12.0 * a / _BAND_MID[-1])
     return np.sign(es) * months
+
+
+# The Toolkit's words for each whole-month band (FACTS §4 [E1]: EEF "About the Toolkits: attainment").
+_BAND_WORDS = ((0, "very low or no impact"), (2, "low impact"), (5, "moderate impact"), (8, "high impact"))
+
+
+def impact_words(months: float) -> str:
+    """The EEF Toolkit's description of a months-of-progress figure (band of its rounded size; sign ignored)."""
+    whole = int(round(abs(float(months))))
+    return next((words for upper, words in _BAND_WORDS if whole <= upper), "very high impact")

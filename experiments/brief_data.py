@@ -1,0 +1,257 @@
+"""Everything a funder brief says, read from a finished comparison: no number in a brief is typed by hand.
+
+`brief_data(path, scenario)` opens `comparison.nc`, recomputes the paired effects and their summary with the same
+code as `actlocally compare` (experiments/effects.py), and gathers reach, sources, calibration, sensitivity and run
+metadata into one `Brief`, which the template only formats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from actlocally.model.area import AreaProfile, load_area
+from actlocally.model.eef import impact_words
+from actlocally.model.errors import InputError
+
+from .brief_evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
+from .brief_sources import (
+    AreaFigure,
+    InterventionInfo,
+    ParamRow,
+    area_figures,
+    interventions_of,
+    load_scenario_json,
+    model_assumption_count,
+    parameter_overrides,
+)
+from .comparison import scenario_slice
+from .effects import COST_PER_MONTH, COST_PER_PUPIL, METRIC, Metric, outcomes, paired_effects, summary_table
+from .report import fmt
+
+HEADLINES = ("days_attended", "pupils_out_of_persistent_absence", "persistent_absence_pp", "expected_standard_pp",
+             "months_of_progress", "disadvantage_gap_months", "waiting_days", "cost_gbp", COST_PER_PUPIL.name,
+             COST_PER_MONTH.name)
+BY_GROUP = ("days_attended", "persistent_absence_pp", "months_of_progress")
+GROUP_WORDS = {"all": "all pupils", "disadvantaged": "disadvantaged (FSM)", "other": "not disadvantaged",
+               "girls": "girls", "boys": "boys"}
+_REQUIRED = ("baseline", "area", "scenario_json", "parameters_json", "population_scale", "attendance_rate_year")
+
+
+@dataclasses.dataclass(frozen=True)
+class Number:
+    """A mean with its 90% interval over replicates, formatted the way the comparison table formats it."""
+
+    metric: str
+    label: str
+    unit: str
+    mean: float
+    low: float
+    high: float
+    signed: bool = True
+    scenario: str = ""
+    group: str = "all"
+
+    def text(self, value: float) -> str:
+        return fmt(value, self.unit, self.signed)
+
+    @property
+    def mean_text(self) -> str:
+        return self.text(self.mean)
+
+    @property
+    def low_text(self) -> str:
+        return self.text(self.low)
+
+    @property
+    def high_text(self) -> str:
+        return self.text(self.high)
+
+    @property
+    def spans_zero(self) -> bool:
+        return bool(np.isfinite(self.low) and np.isfinite(self.high) and self.low <= 0 <= self.high)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reach:
+    """Who one intervention reaches at the start of the run, scaled to the whole area."""
+
+    label: str
+    schools: tuple[str, ...]
+    pupils: float
+    disadvantaged_share: float
+    girls_share: float
+
+
+@dataclasses.dataclass(frozen=True)
+class CostRow:
+    """One scenario of the comparison in the cost-per-outcome table."""
+
+    scenario: str
+    area: str
+    cost: Number
+    per_pupil: Number
+    per_month: Number
+    this: bool
+
+
+@dataclasses.dataclass
+class Brief:
+    """The content of one funder brief."""
+
+    comparison: str
+    comparison_title: str
+    scenario: str
+    baseline: str
+    description: str
+    area_name: str
+    area_display: str
+    area: AreaProfile | None
+    year_labels: list[str]
+    interventions: list[InterventionInfo]
+    reach: list[Reach]
+    reach_problem: str
+    pupils: float
+    disadvantaged_share: float
+    headlines: dict[str, Number]
+    baseline_levels: dict[str, float]
+    by_group: dict[str, dict[str, Number]]
+    costs: list[CostRow]
+    calibration: Calibration
+    sensitivity: Sensitivity
+    params: list[ParamRow]
+    overrides: list[ParamRow]
+    figures: list[AreaFigure]
+    model_params: tuple[int, int]
+    meta: dict[str, str]
+    effects: xr.Dataset = dataclasses.field(repr=False)
+    summary: pd.DataFrame = dataclasses.field(repr=False)
+
+    @property
+    def months_words(self) -> str:
+        return impact_words(self.headlines["months_of_progress"].mean)
+
+    @property
+    def gap_words(self) -> str:
+        return impact_words(self.headlines["disadvantage_gap_months"].mean)
+
+
+def open_comparison(path: str | Path) -> tuple[xr.Dataset, Path]:
+    """The comparison Dataset and its folder, from `outputs/<name>` or `outputs/<name>/comparison.nc`."""
+    path = Path(path)
+    nc = path / "comparison.nc" if path.is_dir() else path
+    if not nc.is_file():
+        raise InputError(path, None, "no comparison found: give a comparison folder (outputs/<name>) or its "
+                         "comparison.nc, as written by `actlocally compare`")
+    try:
+        with xr.open_dataset(nc) as ds:
+            ds = ds.load()
+    except (OSError, ValueError) as err:
+        raise InputError(nc, None, f"not a readable NetCDF file ({err})") from None
+    missing = [k for k in _REQUIRED if k not in ds.variables]
+    if missing or "scenario" not in ds.dims:
+        raise InputError(nc, missing[0] if missing else "scenario", "not a comparison file from `actlocally compare` "
+                         f"(missing {', '.join(missing) or 'the scenario dimension'})")
+    return ds, nc.parent
+
+
+def choose_scenario(ds: xr.Dataset, scenario: str | None, where: Path) -> str:
+    """The scenario to brief on: the one named, or the comparison's first non-baseline scenario."""
+    arms = [str(s) for s, b in zip(ds["scenario"].values, ds["baseline"].values, strict=True) if s != b]
+    if scenario is None:
+        if not arms:
+            raise InputError(where, "scenario", "the comparison has only baselines; nothing to brief on")
+        return arms[0]
+    if scenario not in arms:
+        why = "is a baseline" if scenario in ds["scenario"].values else "is not in this comparison"
+        raise InputError(where, "--scenario", f"'{scenario}' {why}; choose one of: {', '.join(arms)}")
+    return scenario
+
+
+def _number(table: pd.DataFrame, scenario: str, metric: Metric, group: str = "all") -> Number:
+    row = table[(table["scenario"] == scenario) & (table["group"] == group) & (table["metric"] == metric.name)].iloc[0]
+    signed = metric.name not in ("cost_gbp", COST_PER_PUPIL.name, COST_PER_MONTH.name)
+    return Number(metric.name, metric.label, metric.unit, float(row["mean"]), float(row["low_5pct"]),
+                  float(row["high_95pct"]), signed, scenario, group)
+
+
+def _metric(name: str) -> Metric:
+    return {COST_PER_PUPIL.name: COST_PER_PUPIL, COST_PER_MONTH.name: COST_PER_MONTH}.get(name) or METRIC[name]
+
+
+def reach_of(ds: xr.Dataset, scenario: str) -> tuple[list[Reach], str]:
+    """Rebuild replicate 1's population from the stored scenario and seed, and ask each intervention whom it reaches.
+
+    Building a model is deterministic in (scenario, seed, replicate, pupils), so this is the population the runs
+    started from; no day is simulated. Returns ([], reason) if the scenario cannot be rebuilt here.
+    """
+    from actlocally.model.locality import LocalityModel
+
+    try:
+        sc = load_scenario_json(str(ds["scenario_json"].sel(scenario=scenario).values))
+        model = LocalityModel(sc, seed=int(ds.attrs["seed"]), replicate=0,
+                              pupils=int(ds.attrs.get("pupils_override", 0)) or None)
+    except (InputError, ValueError, KeyError) as err:
+        return [], f"the scenario could not be rebuilt here ({err})"
+    kids, names = model.children, [s.name for s in model.school_agents]
+    out = []
+    for iv in model.interventions:
+        mask = np.asarray(iv.reached(model), bool)
+        n = int(mask.sum())
+        schools = tuple(names[i] for i in np.unique(kids.school[mask]))
+        out.append(Reach(iv.label, schools, n / model.scale, float(kids.fsm[mask].mean()) if n else np.nan,
+                         float(kids.female[mask].mean()) if n else np.nan))
+    model.release()
+    return out, ""
+
+
+def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Path | None = None) -> Brief:
+    """Read a finished comparison and assemble the brief on one of its scenarios."""
+    ds, folder = open_comparison(path)
+    name = choose_scenario(ds, scenario, folder)
+    effects = paired_effects(ds)
+    table = summary_table(effects)
+    base = str(ds["baseline"].sel(scenario=name).values)
+    area_name = str(ds["area"].sel(scenario=name).values)
+    try:
+        area: AreaProfile | None = load_area(area_name)
+    except InputError:
+        area = None
+    base_out = outcomes(scenario_slice(ds, base)).mean("replicate")
+    pupils_all = scenario_slice(ds, base)["pupils"].isel(term=-1).mean("replicate") / float(
+        ds["population_scale"].sel(scenario=base))
+    levels = {k: float(base_out[k].sel(group="all")) for k in
+              ("days_attended", "persistent_absence_pp", "expected_standard_pp")}
+    levels["waiting_days"] = float(base_out["waiting_days"])
+    reach, reach_problem = reach_of(ds, name)
+    arms = [str(s) for s in effects["scenario"].values]
+    costs = [CostRow(s, str(ds["area"].sel(scenario=s).values), _number(table, s, METRIC["cost_gbp"]),
+                     _number(table, s, COST_PER_PUPIL), _number(table, s, COST_PER_MONTH), s == name) for s in arms]
+    interventions = interventions_of(str(ds["scenario_json"].sel(scenario=name).values))
+    attrs = ds.attrs
+    meta = {"version": str(attrs.get("actlocally_version", "unknown")), "commit": str(attrs.get("git_commit", "")),
+            "seed": str(attrs.get("seed", "")), "replicates": str(int(ds.sizes["replicate"])),
+            "created": str(attrs.get("created", "")), "pairing": str(attrs.get("pairing", "")),
+            "pupils_simulated": f"{int(ds['pupils_simulated'].sel(scenario=name)):,}",
+            "population_scale": f"{float(ds['population_scale'].sel(scenario=name)):.3f}",
+            }
+    overrides = parameter_overrides(str(ds["parameters_json"].sel(scenario=name).values))
+    return Brief(
+        comparison=str(attrs.get("comparison", folder.name)), comparison_title=str(attrs.get("comparison_title", "")),
+        scenario=name, baseline=base, description=str(ds["description"].sel(scenario=name).values)
+        if "description" in ds.variables else "", area_name=area_name,
+        area_display=area.display_name if area else area_name, area=area,
+        year_labels=[str(y) for y in scenario_slice(ds, name)["year_label"].values], interventions=interventions,
+        reach=reach, reach_problem=reach_problem, pupils=float(pupils_all.sel(group="all")),
+        disadvantaged_share=float(pupils_all.sel(group="disadvantaged") / pupils_all.sel(group="all")),
+        headlines={m: _number(table, name, _metric(m)) for m in HEADLINES}, baseline_levels=levels,
+        by_group={m: {g: _number(table, name, METRIC[m], g) for g in GROUP_WORDS} for m in BY_GROUP},
+        costs=costs, calibration=find_calibration(area_name, posteriors_dir),
+        sensitivity=find_sensitivity(folder, name),
+        params=[p for iv in interventions for p in iv.params],
+        overrides=overrides,
+        figures=area_figures(area) if area else [], model_params=model_assumption_count(), meta=meta,
+        effects=effects.sel(scenario=name), summary=table)
