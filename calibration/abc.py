@@ -105,7 +105,7 @@ def prior_ranges(names: list[str] | None = None) -> dict[str, tuple[float, float
 def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
               executor: Executor | None = None, targets: TargetsFile | None = None,
               parameters: list[str] | None = None, fixed: dict[str, float] | None = None,
-              out_dir: Path = POSTERIORS_DIR, name: str | None = None,
+              out_dir: Path = POSTERIORS_DIR, name: str | None = None, predictive_draws: int = 40,
               on_generation: Callable[[dict], None] | None = None) -> CalibrationResult:
     """Fit the free parameters to the area's targets by ABC-SMC; store the posterior and pyabc's history."""
     targets = targets or load_targets(area)
@@ -138,6 +138,10 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
         seconds = time.perf_counter() - start
         posterior = _posterior_dataset(history, ranges, targets, area, seed, pupils, particles, seconds,
                                        "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler")
+        if predictive_draws:
+            from .predictive import with_predictive
+
+            posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
         db_path = out_dir / f"{name}.db"
         path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")
         os.replace(tmp_db, db_path)

@@ -8,7 +8,6 @@ for every target, whether the observed value falls inside the simulated 90% inte
 from __future__ import annotations
 
 import base64
-import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -22,47 +21,9 @@ from actlocally.experiments.executor import Executor  # noqa: E402
 from actlocally.experiments.storage import atomic_path, write_csv_atomic  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
-from .abc import baseline_scenario, run_statistics  # noqa: E402
-from .posterior import draw, parameter_names  # noqa: E402
-from .statistics import STATISTICS  # noqa: E402
+from .posterior import parameter_names  # noqa: E402
+from .predictive import predictive_check  # noqa: E402
 from .targets import TargetsFile  # noqa: E402
-
-
-@dataclasses.dataclass(frozen=True)
-class _Check:
-    """One predictive-check run (picklable task for the executor)."""
-
-    area: str
-    params: tuple[tuple[str, float], ...]
-    replicate: int
-    pupils: int
-    names: tuple[str, ...]
-
-
-def _run_check(task: _Check) -> dict[str, float]:
-    return run_statistics(baseline_scenario(task.area), dict(task.params), task.replicate, task.pupils, task.names)
-
-
-def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
-                     seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
-    area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
-    names = tuple(targets.targets)
-    tasks = [_Check(area, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
-             for r in range(draws)]
-    sims = [None] * draws
-    for i, stats in executor.map_unordered(_run_check, tasks):
-        sims[i] = stats
-    sim = pd.DataFrame(sims)
-    rows = []
-    for name, t in targets.targets.items():
-        lo, mid, hi = np.nanquantile(sim[name], [0.05, 0.5, 0.95])
-        rows.append({"target": name, "description": STATISTICS[name][0], "observed": t.value,
-                     "observed_low": t.range[0] if t.range else t.value - 1.645 * t.sd,
-                     "observed_high": t.range[1] if t.range else t.value + 1.645 * t.sd,
-                     "simulated_median": mid, "simulated_low_5pct": lo, "simulated_high_95pct": hi,
-                     "inside_90pct": bool(lo <= t.value <= hi), "fitted": t.fit})
-    return sim, pd.DataFrame(rows)
 
 
 def _weighted_corr(posterior: xr.Dataset, names: list[str]) -> np.ndarray:

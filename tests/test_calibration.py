@@ -64,10 +64,10 @@ def interval(post: xr.Dataset, name: str, q=(0.05, 0.95)) -> tuple[float, float]
     return float(x[order][np.searchsorted(cdf, q[0])]), float(x[order][min(np.searchsorted(cdf, q[1]), x.size - 1)])
 
 
-def recover(tmp_path, pupils, populations, particles):
+def recover(tmp_path, pupils, populations, particles, predictive_draws=0):
     targets = synthetic_targets(pupils)
     result = calibrate("holme_wood", populations=populations, particles=particles, seed=5, pupils=pupils,
-                       targets=targets, parameters=list(TRUE), out_dir=tmp_path)
+                       targets=targets, parameters=list(TRUE), out_dir=tmp_path, predictive_draws=predictive_draws)
     post = result.posterior
     for name, value in TRUE.items():
         lo, hi = interval(post, name)
@@ -78,14 +78,20 @@ def recover(tmp_path, pupils, populations, particles):
 
 
 def test_abc_recovers_known_parameters_small(tmp_path):
-    result = recover(tmp_path, pupils=800, populations=3, particles=40)
+    result = recover(tmp_path, pupils=800, populations=3, particles=40, predictive_draws=6)
     assert result.path.exists() and result.db_path.exists()
     assert not list(tmp_path.glob(".*"))  # no temporary files left
     post = xr.open_dataset(result.path)
     assert post.sizes["particle"] == 40 and post.sizes["generation"] == 3
     assert np.isclose(float(post["weight"].sum()), 1.0)
-    for key in ("seed", "pyabc_version", "actlocally_version", "targets_json", "prior_json", "runtime_s"):
+    for key in ("seed", "pyabc_version", "actlocally_version", "targets_json", "prior_json", "runtime_s", "method"):
         assert key in post.attrs
+    # the predictive check travels with the posterior: every synthetic target is reproduced
+    assert post.sizes["sample"] == 6 and set(post["target"].values) == set(post.attrs["targets_json"].split('"')) & \
+        set(post["target"].values)
+    inside = (post["target_simulated"].quantile(0.05, "sample") <= post["target_observed"]) & (
+        post["target_observed"] <= post["target_simulated"].quantile(0.95, "sample"))
+    assert int(inside.sum()) >= 3
 
 
 @pytest.mark.slow
@@ -96,7 +102,7 @@ def test_abc_recovers_known_parameters_large(tmp_path):
 def test_same_seed_same_posterior_in_process(tmp_path):
     targets = synthetic_targets(600, runs=3)
     runs = [calibrate("holme_wood", populations=2, particles=12, seed=9, pupils=600, targets=targets,
-                      parameters=["attendance.a0"], out_dir=tmp_path / str(i)).posterior for i in range(2)]
+                      parameters=["attendance.a0"], out_dir=tmp_path / str(i), predictive_draws=0).posterior for i in range(2)]
     np.testing.assert_array_equal(runs[0]["attendance.a0"].values, runs[1]["attendance.a0"].values)
     np.testing.assert_array_equal(runs[0]["weight"].values, runs[1]["weight"].values)
 
@@ -104,7 +110,7 @@ def test_same_seed_same_posterior_in_process(tmp_path):
 def test_comparisons_draw_one_parameter_set_per_replicate_shared_by_scenarios(tmp_path):
     targets = synthetic_targets(600, runs=3)
     post_path = calibrate("keighley_central", populations=1, particles=10, seed=2, pupils=600, targets=targets,
-                          parameters=["attendance.a0"], out_dir=tmp_path, name="kc").path
+                          parameters=["attendance.a0"], out_dir=tmp_path, name="kc", predictive_draws=0).path
     post = load_posterior(post_path)
     assert draw(post, 3, 1) == draw(post, 3, 1)
     base = small_scenario(name="base", pupils=600)

@@ -1,0 +1,75 @@
+"""Posterior predictive check: run the model for draws from the posterior and compare with every target.
+
+The calibration stores its check in the posterior file (`target_observed`, `target_low`, `target_high`,
+`target_simulated`), so anyone reading the posterior (a funder brief, say) can tell how well the model fits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from actlocally.experiments.executor import Executor
+
+from .abc import baseline_scenario, run_statistics
+from .posterior import draw
+from .statistics import STATISTICS
+from .targets import TargetsFile
+
+
+@dataclasses.dataclass(frozen=True)
+class _Check:
+    """One predictive-check run (picklable task for the executor)."""
+
+    area: str
+    params: tuple[tuple[str, float], ...]
+    replicate: int
+    pupils: int
+    names: tuple[str, ...]
+
+
+def _run_check(task: _Check) -> dict[str, float]:
+    return run_statistics(baseline_scenario(task.area), dict(task.params), task.replicate, task.pupils, task.names)
+
+
+def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
+                     seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
+    area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
+    names = tuple(targets.targets)
+    tasks = [_Check(area, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
+             for r in range(draws)]
+    sims = [None] * draws
+    for i, stats in executor.map_unordered(_run_check, tasks):
+        sims[i] = stats
+    sim = pd.DataFrame(sims)
+    rows = []
+    for name, t in targets.targets.items():
+        lo, mid, hi = np.nanquantile(sim[name], [0.05, 0.5, 0.95])
+        rows.append({"target": name, "description": STATISTICS[name][0], "observed": t.value,
+                     "observed_low": t.range[0] if t.range else t.value - 1.645 * t.sd,
+                     "observed_high": t.range[1] if t.range else t.value + 1.645 * t.sd,
+                     "simulated_median": mid, "simulated_low_5pct": lo, "simulated_high_95pct": hi,
+                     "inside_90pct": bool(lo <= t.value <= hi), "fitted": t.fit})
+    return sim, pd.DataFrame(rows)
+
+
+def with_predictive(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 40) -> xr.Dataset:
+    """The posterior with its predictive check attached (dims `target`, `sample`)."""
+    sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]))
+    names = list(targets.targets)
+    out = posterior.drop_vars([v for v in posterior.data_vars if str(v).startswith("target_")], errors="ignore")
+    out = out.assign(
+        target_observed=("target", table["observed"].to_numpy(float), {"long_name": "observed value"}),
+        target_low=("target", table["observed_low"].to_numpy(float), {"long_name": "observed range, low"}),
+        target_high=("target", table["observed_high"].to_numpy(float), {"long_name": "observed range, high"}),
+        target_fitted=("target", table["fitted"].to_numpy(bool).astype("i1"),
+                       {"long_name": "1 if the target is in the ABC distance"}),
+        target_simulated=(("target", "sample"), sim[names].to_numpy(float).T,
+                          {"long_name": "the target's statistic in runs drawn from the posterior"}),
+    ).assign_coords(target=names, sample=np.arange(draws))
+    out.attrs["method"] = "ABC-SMC (pyabc), uniform priors, distance scaled by target uncertainty"
+    out.attrs["predictive_inside_90pct"] = int(table["inside_90pct"].sum())
+    return out
