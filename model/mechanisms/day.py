@@ -77,9 +77,9 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _children_kernel(day, family, year_group, female, fsm, school, class_id, fixed, at_breakfast, hungry, difficulty,
                      present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                     vision_uncorrected, wears_glasses, attainment_z, term_possible, term_attended, term_illness,
-                     fam_state, engagement, use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a,
-                     youth_refs, mh_refs, class_absent, hungry_counts):
+                     vision_uncorrected, wears_glasses, attainment_z, term_illness, fam_state, engagement,
+                     use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
+                     class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for every child; returns (youth, mh refs, absent)."""
     hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
     exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
@@ -92,9 +92,6 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
     n_youth = 0
     n_mh = 0
     n_absent = 0
-    n_hungry = 0
-    n_hungry_fsm = 0
-    n_hungry_girls = 0
     for i in range(family.shape[0]):
         f, s, yg = family[i], school[i], year_group[i]
         state = fam_state[f]
@@ -102,10 +99,6 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
         # hunger
         h = hunger_row(hunger_key, day, i, food, at_breakfast[i], p_hungry_insecure, p_hungry_secure)
         hungry[i] = h
-        if h:
-            n_hungry += 1
-            n_hungry_fsm += fsm[i]
-            n_hungry_girls += female[i]
         # neighbourhood
         e = exposure[i]
         youth = youth_status[i]
@@ -137,22 +130,35 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
             not present[i], e, use_exposure, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
             b_absent_yesterday, b_exposure, illness_share)
         present[i] = is_present
-        term_possible[i] += 2
-        if is_present:
-            term_attended[i] += 2
-        else:
+        if not is_present:
             n_absent += 1
             class_absent[c] += 1.0
             if ill:
                 term_illness[i] += 2
         # learning
-        attainment_z[i] += learning_row(is_present, h, d, vision_uncorrected[i] and not wears_glasses[i],
+        attainment_z[i] += learning_row(is_present, h, d, vision_uncorrected[i] & (not wears_glasses[i]),
                                         value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
                                         reference)
+    return n_youth, n_mh, n_absent
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _count_day(present, hungry, fsm, female, term_possible, term_attended, hungry_counts):
+    """Sessions possible and attended today, and today's hungry children (all, FSM, girls): simple enough to
+    vectorise, so kept out of the child pass."""
+    n_hungry = 0
+    n_hungry_fsm = 0
+    n_hungry_girls = 0
+    for i in range(present.shape[0]):
+        term_possible[i] += 2
+        term_attended[i] += 2 * present[i]
+        h = hungry[i]
+        n_hungry += h
+        n_hungry_fsm += h & fsm[i]
+        n_hungry_girls += h & female[i]
     hungry_counts[0] = n_hungry
     hungry_counts[1] = n_hungry_fsm
     hungry_counts[2] = n_hungry_girls
-    return n_youth, n_mh, n_absent
 
 
 def step_day(model, day: int) -> None:
@@ -171,10 +177,11 @@ def step_day(model, day: int) -> None:
     n_youth, n_mh, n_absent = _children_kernel(
         day, c.family, c.year_group, c.female, c.fsm, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
-        c.youth_until, c.service_days, c.vision_uncorrected, c.wears_glasses, c.attainment_z, c.term_possible,
-        c.term_attended, c.term_illness, model.family_state, f.engagement, use_exposure, hunger_args(model),
-        exposure_a, child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model),
-        model.child_buffer, model.child_buffer2, model._class_absent, model.hungry_today)
+        c.youth_until, c.service_days, c.vision_uncorrected, c.wears_glasses, c.attainment_z, c.term_illness,
+        model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
+        child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
+        model.child_buffer2, model._class_absent)
+    _count_day(c.present, c.hungry, c.fsm, c.female, c.term_possible, c.term_attended, model.hungry_today)
     model.services.refer("family_food", model.family_buffer[:n_food], day)
     model.services.refer("child_youth", model.child_buffer[:n_youth], day)
     model.services.refer("child_mh", model.child_buffer2[:n_mh], day)

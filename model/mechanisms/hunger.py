@@ -12,7 +12,7 @@ def hunger_row(key, day, i, food_insecure, at_breakfast, p_insecure, p_secure):
     """Whether child `i` arrives hungry today (one uniform per child, eligible or not)."""
     u = uniform(key, day, i, 0)
     p = p_insecure if food_insecure else p_secure
-    return (u < p) and not at_breakfast
+    return (u < p) & (not at_breakfast)  # `&`, not `and`: no branch on a coin flip
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")

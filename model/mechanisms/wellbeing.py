@@ -36,10 +36,17 @@ def child_wellbeing_row(key, day, i, secondary, female, fsm, exposure, difficult
         mh_status = NONE
     in_support = mh_status == IN_SUPPORT
     supported = in_support or youth_support
+    # One comparison decides whether anything can change today (selects, not branches, on the child's state):
+    # recovery for a child in difficulty, or a possible onset below the bound no child's probability exceeds.
     if difficulty:
-        if u_state < (p_recover_support if in_support else p_recover):
-            difficulty = False
-    elif u_state < onset_bound:  # no child's onset probability exceeds the bound: skip exp otherwise
+        threshold = p_recover_support if in_support else p_recover
+    else:
+        threshold = onset_bound
+    if u_state >= threshold:
+        pass
+    elif difficulty:
+        difficulty = False
+    else:
         if not secondary:
             lm = b_boy_primary if not female else 0.0
             base = p_onset_primary
@@ -50,7 +57,7 @@ def child_wellbeing_row(key, day, i, secondary, female, fsm, exposure, difficult
         lm += b_exposure * exposure
         if u_state < base * math.exp(lm):
             difficulty = True
-    if difficulty and mh_status == NONE and has_route and uniform(key, day, i, 1) < p_refer * referral_mult:
+    if difficulty & (mh_status == NONE) & has_route and uniform(key, day, i, 1) < p_refer * referral_mult:
         return difficulty, WAITING, day, supported, True
     return difficulty, mh_status, mh_until, supported, False
 
