@@ -13,7 +13,7 @@ from .calendar import Calendar
 from .errors import InputError
 from .interventions.registry import REGISTRY
 from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
-from .mechanisms.day import step_day
+from .mechanisms.day import refresh_child_facts, step_day
 from .mechanisms.food_support import step_food_support
 from .mechanisms.hunger import step_hunger
 from .mechanisms.learning import step_learning
@@ -113,6 +113,7 @@ class LocalityModel(mesa.Model):
         """Rebuild the per-school arrays the kernels read, after schools, services or year groups change."""
         self.school_arrays = SchoolArrays(self)
         refresh_fixed_logit(self)
+        refresh_child_facts(self)
 
     def step(self) -> None:
         """Advance one school day: interventions set state, mechanisms act, services take from queues."""

@@ -18,6 +18,7 @@ function, delete the `__pycache__/*.nbi` / `*.nbc` files (or touch this file) so
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ..state import IN_SUPPORT
@@ -35,6 +36,23 @@ from .wellbeing import (
 )
 
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
+# bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
+FEMALE, FSM, OLDER, SECONDARY, BLURRED = 1, 2, 4, 8, 16
+
+
+def refresh_child_facts(model) -> None:
+    """Pack the per-child facts the child pass reads and that change only between school years (sex, FSM,
+    year group, uncorrected sight without glasses) into one byte per child.
+
+    Called with the other per-year refreshes (`LocalityModel.refresh_schools`: set-up, interventions' set-up,
+    year progression); after changing any of these by hand mid-run, call `model.refresh_schools()`, as for the
+    attendance fixed log-odds.
+    """
+    c = model.children
+    facts = np.where(c.female, FEMALE, 0) | np.where(c.fsm, FSM, 0) | np.where(c.year_group >= MIN_YEAR_GROUP, OLDER, 0)
+    facts |= np.where(c.year_group >= PRIMARY_YEARS, SECONDARY, 0)
+    facts |= np.where(c.vision_uncorrected & ~c.wears_glasses, BLURRED, 0)
+    model.child_facts = facts.astype(np.uint8)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -48,22 +66,35 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
     n_food = 0
     n_t = 0
     n_h = 0
+    # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
+    # uses it (in support): most families have no service today, so their cache lines stay clean.
     for f in range(food_insecure.shape[0]):
         hub = hub_school[f]
-        insecure, secure_until[f], food_status[f], food_until[f], to_food = food_row(
-            food_key, day, f, food_insecure[f], secure_until[f], food_status[f], food_until[f],
-            seek_mult[hub] if hub >= 0 else 1.0, p_onset, p_recover, p_seek, secure_days, has_food)
-        food_insecure[f] = insecure
+        was_insecure, status = food_insecure[f], food_status[f]
+        insecure, secure, new_status, until, to_food = food_row(
+            food_key, day, f, was_insecure, secure_until[f], status,
+            food_until[f] if status == IN_SUPPORT else 0, seek_mult[hub] if hub >= 0 else 1.0, p_onset,
+            p_recover, p_seek, secure_days, has_food)
+        if insecure != was_insecure:
+            food_insecure[f] = insecure
+        if new_status != status:  # support ended (protection starts) or referred
+            food_status[f], food_until[f], secure_until[f] = new_status, until, secure
         if to_food:
             food_refs[n_food] = f
             n_food += 1
-        before = parent_depressed[f]
-        (after, engagement[f], parent_status[f], parent_until[f], help_status[f], help_until[f], to_therapy,
+        before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
+        (after, engagement[f], new_p_status, p_until, new_h_status, h_until, to_therapy,
          to_help) = parent_wellbeing_row(
-            parent_key, day, f, before, insecure, engagement[f], engagement_base[f], parent_status[f],
-            parent_until[f], help_status[f], help_until[f], referral_mult[hub] if hub >= 0 else 1.0, pp_onset,
+            parent_key, day, f, before, insecure, engagement[f], engagement_base[f], p_status,
+            parent_until[f] if p_status == IN_SUPPORT else 0, h_status,
+            help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0, pp_onset,
             pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay, has_therapy, has_help)
-        parent_depressed[f] = after
+        if after != before:
+            parent_depressed[f] = after
+        if new_p_status != p_status:
+            parent_status[f], parent_until[f] = new_p_status, p_until
+        if new_h_status != h_status:
+            help_status[f], help_until[f] = new_h_status, h_until
         if to_therapy:
             therapy_refs[n_t] = f
             n_t += 1
@@ -75,9 +106,9 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_kernel(day, family, year_group, female, fsm, school, class_id, fixed, at_breakfast, hungry, difficulty,
+def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
                      present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                     vision_uncorrected, wears_glasses, attainment_z, term_illness, fam_state, engagement,
+                     attainment_z, term_illness, fam_state, engagement,
                      use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
                      class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for every child; returns (youth, mh refs, absent)."""
@@ -93,7 +124,8 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
     n_mh = 0
     n_absent = 0
     for i in range(family.shape[0]):
-        f, s, yg = family[i], school[i], year_group[i]
+        # row numbers as unsigned integers: gathers need no negative-index wraparound
+        f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
         state = fam_state[f]
         food = (state & FOOD) != 0
         # hunger
@@ -103,28 +135,33 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
         e = exposure[i]
         youth = youth_status[i]
         if use_exposure:
-            e, youth, youth_until[i], to_youth = exposure_row(
-                exposure_key, day, i, yg >= MIN_YEAR_GROUP, e, youth, youth_until[i], youth_route[s] >= 0, p_event,
-                decay, reduction, p_refer_youth)
+            e, new_youth, until, to_youth = exposure_row(
+                exposure_key, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
+                youth_route[s] >= 0, p_event, decay, reduction, p_refer_youth)
             exposure[i] = e
-            youth_status[i] = youth
+            if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
+                youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
                 youth_refs[n_youth] = i
                 n_youth += 1
         # wellbeing
-        d, mh_status[i], mh_until[i], supported, to_mh = child_wellbeing_row(
-            wb_key, day, i, yg >= PRIMARY_YEARS, female[i], fsm[i], e, difficulty[i], mh_status[i], mh_until[i],
-            youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food, mh_route[s] >= 0, referral_mult[s],
-            p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary, w_parent, w_fsm, w_food,
-            w_exposure, p_recover, p_recover_support, p_refer, onset_bound)
-        difficulty[i] = d
+        was_difficult, mh = difficulty[i], mh_status[i]
+        d, new_mh, until, supported, to_mh = child_wellbeing_row(
+            wb_key, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult, mh,
+            mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
+            mh_route[s] >= 0, referral_mult[s], p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
+            w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound)
+        if d != was_difficult:
+            difficulty[i] = d
+        if new_mh != mh:
+            mh_status[i], mh_until[i] = new_mh, until
         if supported:
             service_days[i] += 1
         if to_mh:
             mh_refs[n_mh] = i
             n_mh += 1
         # attendance
-        c = class_id[i]
+        c = np.uintp(class_id[i])
         is_present, ill = attendance_row(
             att_key, day, i, fixed[i] + season_lo, engagement[f], class_absence[c], d, (state & DEP_AFTER) != 0, h,
             not present[i], e, use_exposure, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
@@ -136,7 +173,7 @@ def _children_kernel(day, family, year_group, female, fsm, school, class_id, fix
             if ill:
                 term_illness[i] += 2
         # learning
-        attainment_z[i] += learning_row(is_present, h, d, vision_uncorrected[i] & (not wears_glasses[i]),
+        attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
                                         value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
                                         reference)
     return n_youth, n_mh, n_absent
@@ -175,9 +212,9 @@ def step_day(model, day: int) -> None:
     if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
         exposure_max = (exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
     n_youth, n_mh, n_absent = _children_kernel(
-        day, c.family, c.year_group, c.female, c.fsm, c.school, model.class_id, model.attendance_fixed,
+        day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
-        c.youth_until, c.service_days, c.vision_uncorrected, c.wears_glasses, c.attainment_z, c.term_illness,
+        c.youth_until, c.service_days, c.attainment_z, c.term_illness,
         model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
         child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
         model.child_buffer2, model._class_absent)

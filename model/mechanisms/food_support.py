@@ -25,13 +25,17 @@ def food_row(key, day, f, insecure, secure_until, status, until, seek_mult, p_on
         if day >= until:
             return False, day + secure_days, NONE, until, False
         return False, secure_until, status, until, False
+    # one comparison decides a transition (recovery, or onset once protection has ended)
     if insecure:
-        if uniform(key, day, f, 0) < p_recover:
-            insecure = False
-        elif has_service and status == NONE and uniform(key, day, f, 1) < p_seek * seek_mult:
-            return insecure, secure_until, WAITING, day, True
-    elif day >= secure_until and uniform(key, day, f, 0) < p_onset:
-        insecure = True
+        threshold = p_recover
+    elif day >= secure_until:
+        threshold = p_onset
+    else:
+        threshold = -1.0
+    if uniform(key, day, f, 0) < threshold:
+        return not insecure, secure_until, status, until, False
+    if insecure & has_service & (status == NONE) and uniform(key, day, f, 1) < p_seek * seek_mult:
+        return insecure, secure_until, WAITING, day, True
     return insecure, secure_until, status, until, False
 
 

@@ -27,13 +27,13 @@ def exposure_row(key, day, i, older, exposure, youth_status, youth_until, has_ro
     """
     if youth_status == IN_SUPPORT and day >= youth_until:
         youth_status = NONE
-    if not older:
-        return exposure, youth_status, youth_until, False
-    exposure = np.float32(exposure * (1.0 - decay))
+    # computed for every child and kept only for older ones: selects, not a branch on the year group
+    decayed = np.float32(exposure * (1.0 - decay))
     p = p_event * (1.0 - reduction) if youth_status == IN_SUPPORT else p_event
-    if uniform(key, day, i, 0) < p:
-        exposure = np.float32(exposure + 1.0)
-    if exposure > 1.0 and youth_status == NONE and has_route and uniform(key, day, i, 1) < p_refer:
+    stock = np.float32(decayed + 1.0) if uniform(key, day, i, 0) < p else decayed
+    if older:
+        exposure = stock
+    if older & (exposure > 1.0) & (youth_status == NONE) & has_route and uniform(key, day, i, 1) < p_refer:
         return exposure, WAITING, day, True
     return exposure, youth_status, youth_until, False
 

@@ -99,19 +99,20 @@ def parent_wellbeing_row(key, day, f, depressed, food_insecure, engagement, enga
         parent_status = NONE
     if help_status == IN_SUPPORT and day >= help_until:
         help_status = NONE
-    supported = parent_status == IN_SUPPORT or help_status == IN_SUPPORT
-    if depressed:
-        if u_state < (p_recover_support if supported else p_recover):
-            depressed = False
-    elif u_state < p_onset:
-        depressed = True
+    supported = (parent_status == IN_SUPPORT) | (help_status == IN_SUPPORT)
+    if depressed:  # one comparison decides recovery or onset
+        threshold = p_recover_support if supported else p_recover
+    else:
+        threshold = p_onset
+    if u_state < threshold:
+        depressed = not depressed
     to_therapy = False
-    if has_therapy and depressed and parent_status == NONE and uniform(key, day, f, 1) < p_refer * mult:
+    if has_therapy & depressed & (parent_status == NONE) and uniform(key, day, f, 1) < p_refer * mult:
         parent_status = WAITING
         parent_until = day
         to_therapy = True
     to_help = False
-    if (has_help and (depressed or food_insecure) and help_status == NONE
+    if (has_help & (depressed | food_insecure) & (help_status == NONE)
             and uniform(key, day, f, 2) < p_refer_help * mult):
         help_status = WAITING
         help_until = day
