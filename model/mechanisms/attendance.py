@@ -50,16 +50,23 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
 
 
 @njit(cache=True, inline="always")
-def attendance_row(key, day, i, x, engagement, class_absence, difficulty, parent_depressed, hungry, absent_yesterday,
-                   exposure, use_exposure, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
-                   b_absent_yesterday, b_exposure, illness_share):
+def attendance_base(fixed, season_lo, engagement, class_absence, mean_absence, b_engagement, b_peer):
+    """The part of one child's log-odds that does not depend on its own state today: fixed, season, family
+    engagement and the peer effect (`class_absence`: its class's absence rate yesterday).
+
+    Separate so a fused pass can start it (two gathers and a chain of additions) early in a child's step.
+    """
+    return fixed + season_lo + b_engagement * (engagement - 0.5) + b_peer * (class_absence - mean_absence)
+
+
+@njit(cache=True, inline="always")
+def attendance_row(key, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, use_exposure,
+                   b_difficulty, b_parent, b_hunger, b_absent_yesterday, b_exposure, illness_share):
     """One child's presence today, and whether an absence is illness: returns (present, ill).
 
-    `x` is the child's fixed log-odds plus today's season; `engagement` and `parent_depressed` are its
-    family's values, `class_absence` its class's absence rate yesterday.
+    `x` is `attendance_base`; `parent_depressed` is the family's value.
     """
     u = uniform(key, day, i, 0)
-    x = x + b_engagement * (engagement - 0.5) + b_peer * (class_absence - mean_absence)
     if difficulty:
         x += b_difficulty
     if parent_depressed:
@@ -84,10 +91,10 @@ def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, ex
     n_absent = 0
     for i in range(fixed.shape[0]):
         f, c = family[i], class_id[i]
-        is_present, ill = attendance_row(
-            key, day, i, fixed[i] + season_lo, engagement[f], class_absence[c], difficulty[i], parent_depressed[f],
-            hungry[i], not present[i], exposure[i], use_exposure, mean_absence, b_difficulty, b_parent, b_hunger,
-            b_engagement, b_peer, b_absent_yesterday, b_exposure, illness_share)
+        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
+        is_present, ill = attendance_row(key, day, i, x, difficulty[i], parent_depressed[f], hungry[i], not present[i],
+                                         exposure[i], use_exposure, b_difficulty, b_parent, b_hunger,
+                                         b_absent_yesterday, b_exposure, illness_share)
         present[i] = is_present
         term_possible[i] += 2
         if is_present:

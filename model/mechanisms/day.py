@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from ..state import IN_SUPPORT
-from .attendance import attendance_args, attendance_row, end_attendance
+from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
 from .learning import learning_args, learning_row
@@ -126,6 +126,9 @@ def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, 
     for i in range(family.shape[0]):
         # row numbers as unsigned integers: gathers need no negative-index wraparound
         f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
+        c = np.uintp(class_id[i])
+        # attendance's log-odds before this child's own state: started first, it overlaps the steps below
+        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
         state = fam_state[f]
         food = (state & FOOD) != 0
         # hunger
@@ -161,11 +164,9 @@ def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, 
             mh_refs[n_mh] = i
             n_mh += 1
         # attendance
-        c = np.uintp(class_id[i])
-        is_present, ill = attendance_row(
-            att_key, day, i, fixed[i] + season_lo, engagement[f], class_absence[c], d, (state & DEP_AFTER) != 0, h,
-            not present[i], e, use_exposure, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
-            b_absent_yesterday, b_exposure, illness_share)
+        is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
+                                         use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
+                                         b_exposure, illness_share)
         present[i] = is_present
         if not is_present:
             n_absent += 1
