@@ -31,6 +31,7 @@ from .wellbeing import (
     PRIMARY_YEARS,
     child_wellbeing_args,
     child_wellbeing_row,
+    engagement_row,
     parent_wellbeing_args,
     parent_wellbeing_row,
 )
@@ -83,12 +84,10 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
             food_refs[n_food] = f
             n_food += 1
         before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
-        (after, engagement[f], new_p_status, p_until, new_h_status, h_until, to_therapy,
-         to_help) = parent_wellbeing_row(
-            parent_key, day, f, before, insecure, engagement[f], engagement_base[f], p_status,
-            parent_until[f] if p_status == IN_SUPPORT else 0, h_status,
-            help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0, pp_onset,
-            pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay, has_therapy, has_help)
+        after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
+            parent_key, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
+            h_status, help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0,
+            pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, has_therapy, has_help)
         if after != before:
             parent_depressed[f] = after
         if new_p_status != p_status:
@@ -102,6 +101,9 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
             help_refs[n_h] = f
             n_h += 1
         fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
+    # engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop
+    for f in range(engagement.shape[0]):
+        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
     return n_food, n_t, n_h
 
 

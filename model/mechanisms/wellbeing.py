@@ -85,14 +85,13 @@ def _child_wellbeing_kernel(key, day, year_group, female, fsm, family, school, e
 
 
 @njit(cache=True, inline="always")
-def parent_wellbeing_row(key, day, f, depressed, food_insecure, engagement, engagement_base, parent_status,
-                         parent_until, help_status, help_until, mult, p_onset, p_recover, p_recover_support, p_refer,
-                         p_refer_help, gain, decay, has_therapy, has_help):
-    """One parent's support ending, depression onset or recovery, referrals, and the family's engagement.
+def parent_wellbeing_row(key, day, f, depressed, food_insecure, parent_status, parent_until, help_status, help_until,
+                         mult, p_onset, p_recover, p_recover_support, p_refer, p_refer_help, has_therapy, has_help):
+    """One parent's support ending, depression onset or recovery, and referrals (engagement: `engagement_row`).
 
     Takes the family's values (`mult`: its hub school's referral multiplier, or 1) and returns the new
-    (depressed, engagement, parent_status, parent_until, help_status, help_until, referred to talking
-    therapies, referred to Early Help). Engagement is rounded to float32, as stored.
+    (depressed, parent_status, parent_until, help_status, help_until, referred to talking therapies, referred
+    to Early Help).
     """
     u_state = uniform(key, day, f, 0)
     if parent_status == IN_SUPPORT and day >= parent_until:
@@ -117,11 +116,16 @@ def parent_wellbeing_row(key, day, f, depressed, food_insecure, engagement, enga
         help_status = WAITING
         help_until = day
         to_help = True
-    if help_status == IN_SUPPORT:
-        engagement = np.float32(min(1.0, engagement + gain))
-    else:
-        engagement = np.float32(engagement + decay * (engagement_base - engagement))
-    return depressed, engagement, parent_status, parent_until, help_status, help_until, to_therapy, to_help
+    return depressed, parent_status, parent_until, help_status, help_until, to_therapy, to_help
+
+
+@njit(cache=True, inline="always")
+def engagement_row(engagement, engagement_base, in_help, gain, decay):
+    """A family's engagement with school after today (`in_help`: in Early Help after today's parent step):
+    it rises while in help and otherwise drifts back to its base. Rounded to float32, as stored."""
+    if in_help:
+        return np.float32(min(1.0, engagement + gain))
+    return np.float32(engagement + decay * (engagement_base - engagement))
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -133,11 +137,11 @@ def _parent_wellbeing_kernel(key, day, parent_depressed, food_insecure, engageme
     n_h = 0
     for f in range(parent_depressed.shape[0]):
         mult = school_referral_mult[hub_school[f]] if hub_school[f] >= 0 else 1.0
-        (parent_depressed[f], engagement[f], parent_status[f], parent_until[f], help_status[f], help_until[f],
-         to_therapy, to_help) = parent_wellbeing_row(
-            key, day, f, parent_depressed[f], food_insecure[f], engagement[f], engagement_base[f], parent_status[f],
-            parent_until[f], help_status[f], help_until[f], mult, p_onset, p_recover, p_recover_support, p_refer,
-            p_refer_help, gain, decay, has_therapy, has_help)
+        (parent_depressed[f], parent_status[f], parent_until[f], help_status[f], help_until[f], to_therapy,
+         to_help) = parent_wellbeing_row(
+            key, day, f, parent_depressed[f], food_insecure[f], parent_status[f], parent_until[f], help_status[f],
+            help_until[f], mult, p_onset, p_recover, p_recover_support, p_refer, p_refer_help, has_therapy, has_help)
+        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
         if to_therapy:
             therapy_refs[n_t] = f
             n_t += 1
