@@ -13,6 +13,7 @@ from .calendar import Calendar
 from .errors import InputError
 from .interventions.registry import REGISTRY
 from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
+from .mechanisms.day import refresh_child_facts, step_day
 from .mechanisms.food_support import step_food_support
 from .mechanisms.hunger import step_hunger
 from .mechanisms.learning import step_learning
@@ -26,6 +27,8 @@ from .rng import Streams
 from .scenario import Scenario, load_scenario
 from .synthesis import synthesise
 
+# The daily mechanisms in order. `step` runs them as `step_day` (two fused passes with the same results, see
+# model/mechanisms/day.py); running these one after another is the readable reference (tests/test_fused_day.py).
 MECHANISMS = (step_food_support, step_hunger, step_neighbourhood, step_wellbeing, step_attendance, step_learning)
 
 
@@ -68,9 +71,12 @@ class LocalityModel(mesa.Model):
         self.child_agents = [Child(self, r) for r in range(self.children.n)]
         self.services = ServiceNetwork()
         add_baseline_services(self)
-        self.child_buffer = np.empty(self.children.n, np.int32)
+        self.child_buffer = np.empty(self.children.n, np.int32)  # referral lists the kernels fill
+        self.child_buffer2 = np.empty(self.children.n, np.int32)
         self.family_buffer = np.empty(self.families.n, np.int32)
         self.family_buffer2 = np.empty(self.families.n, np.int32)
+        self.family_buffer3 = np.empty(self.families.n, np.int32)
+        self.family_state = np.zeros(self.families.n, np.uint8)  # today's family flags for the child pass
         n_classes = len(self.school_agents) * N_YEAR_GROUPS
         self._class_absence = np.zeros(n_classes)
         self._class_absent = np.zeros(n_classes)
@@ -107,6 +113,7 @@ class LocalityModel(mesa.Model):
         """Rebuild the per-school arrays the kernels read, after schools, services or year groups change."""
         self.school_arrays = SchoolArrays(self)
         refresh_fixed_logit(self)
+        refresh_child_facts(self)
 
     def step(self) -> None:
         """Advance one school day: interventions set state, mechanisms act, services take from queues."""
@@ -117,8 +124,7 @@ class LocalityModel(mesa.Model):
         self.children.at_breakfast[:] = False
         for iv in self.interventions:
             iv.apply(self, day)
-        for mechanism in MECHANISMS:
-            mechanism(self, day)
+        step_day(self, day)  # the MECHANISMS in order, fused into two passes
         if self.services.services:
             self.agents_by_type[Service].do("take_from_queue", day)
         self.recorder.day_end(self, day)

@@ -8,8 +8,13 @@ from scipy.stats import norm
 
 from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
 from .eef import months_of_progress
+from .tallies import N_CELLS, tally, values_by_group
+from .tallies import CellTally as T
+from .tallies import SchoolTally as S
 
-GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
+# Every group is a union of the four cells 2 * fsm + female, so a group's total is a sum of cell totals.
+GROUP_CELLS = {"all": (0, 1, 2, 3), "disadvantaged": (2, 3), "other": (0, 1), "girls": (1, 3), "boys": (0, 2)}
+GROUPS = tuple(GROUP_CELLS)
 ASSESSED_YEARS = {2: "expected_share_year2", 6: "expected_share_year6", 11: "expected_share_year11"}
 
 # name -> (units, long_name); dims follow from the name's table below.
@@ -47,9 +52,25 @@ SERVICE_VARS = {
 }
 
 
-def group_masks(model) -> dict[str, np.ndarray]:
+def group_cells(model) -> np.ndarray:
+    """Each pupil's cell, 2 * fsm + female (see GROUP_CELLS)."""
     c = model.children
-    return {"all": np.ones(c.n, bool), "disadvantaged": c.fsm, "other": ~c.fsm, "girls": c.female, "boys": ~c.female}
+    return 2 * c.fsm.astype(np.intp) + c.female
+
+
+# GROUP_MEMBERS[g, cell]: whether that cell belongs to group g
+GROUP_MEMBERS = np.array([[k in members for k in range(N_CELLS)] for members in GROUP_CELLS.values()])
+
+
+def by_group(cell_table: np.ndarray) -> np.ndarray:
+    """Rows of a per-cell table summed into one row per group (GROUPS order)."""
+    return np.stack([cell_table[list(members)].sum(axis=0) for members in GROUP_CELLS.values()])
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0 (whole-number tallies, so the ratios are what masked means give)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
 def absent_flags(possible: np.ndarray, attended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,51 +114,39 @@ class Recorder:
         self._hungry += (n_h, n_hf, n_h - n_hf, n_hg, n_h - n_hg)
         self._days += 1
 
-    def expected_share(self, model, mask: np.ndarray) -> float:
-        c = model.children
-        hits, n = 0, 0
-        for yg, thr in self.thresholds.items():
-            m = mask & (c.year_group == yg)
-            hits += int((c.attainment_z[m] >= thr).sum())
-            n += int(m.sum())
-        return hits / n if n else np.nan
-
     def term_end(self, model) -> None:
         c, f, t = model.children, model.families, model.today.term
         first_day = model.today.index - model.today.day_of_term
         for i, iv in enumerate(model.interventions):
             active = max(0, model.today.index + 1 - max(first_day, iv.params.start_day))
             self.cost[t, i] = iv.annual_cost_gbp(model) * active / DAYS_PER_YEAR
-        masks = group_masks(model)
-        progress = c.attainment_z - c.attainment_start_z
-        for g, mask in enumerate(masks.values()):
-            att, pa, sa = absence_stats(c.term_possible, c.term_attended, mask)
-            n = int(mask.sum())
-            possible = c.term_possible[mask].sum()
-            fams = np.zeros(f.n, bool)
-            fams[c.family[mask]] = True
-            row = {
-                "attendance_rate": att, "persistent_absence_rate": pa, "severe_absence_rate": sa,
-                "illness_absence_rate": c.term_illness[mask].sum() / possible if possible else np.nan,
-                "expected_standard_share": self.expected_share(model, mask),
-                "mean_attainment_z": float(c.attainment_z[mask].mean()) if n else np.nan,
-                "progress_months": float(months_of_progress(progress[mask].mean())) if n else np.nan,
-                "child_difficulty_prevalence": float(c.difficulty[mask].mean()) if n else np.nan,
-                "parent_depression_prevalence": float(f.parent_depressed[fams].mean()) if n else np.nan,
-                "hungry_day_share": self._hungry[g] / (n * self._days) if n and self._days else np.nan,
-                "pupils": n,
-            }
-            for k, v in row.items():
-                self.tg[k][t, g] = v
-        n_s = len(model.school_agents)
-        has = c.term_possible > 0
-        poss = np.bincount(c.school, weights=c.term_possible, minlength=n_s)
-        att = np.bincount(c.school, weights=c.term_attended, minlength=n_s)
-        pa = np.bincount(c.school, weights=has & absent_flags(c.term_possible, c.term_attended)[0], minlength=n_s)
-        n_pupils = np.bincount(c.school, weights=has, minlength=n_s)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.ts["attendance_rate_school"][t] = np.where(poss > 0, att / poss, np.nan)
-            self.ts["persistent_absence_rate_school"][t] = np.where(n_pupils > 0, pa / n_pupils, np.nan)
+        cells, schools, family_cells = tally(model, c.term_possible, c.term_attended, c.term_illness, self.thresholds)
+        g = by_group(cells)
+        n = g[:, T.PUPILS]
+        columns = {
+            "attendance_rate": _ratio(g[:, T.ATTENDED], g[:, T.POSSIBLE]),
+            "persistent_absence_rate": _ratio(g[:, T.PERSISTENT], g[:, T.WITH_SESSIONS]),
+            "severe_absence_rate": _ratio(g[:, T.SEVERE], g[:, T.WITH_SESSIONS]),
+            "illness_absence_rate": _ratio(g[:, T.ILLNESS], g[:, T.POSSIBLE_ALL]),
+            "expected_standard_share": _ratio(g[:, T.EXPECTED], g[:, T.ASSESSED]),
+            "child_difficulty_prevalence": _ratio(g[:, T.DIFFICULTY], n),
+            "hungry_day_share": _ratio(self._hungry, n * self._days),
+            "pupils": n,
+        }
+        for k, v in columns.items():
+            self.tg[k][t] = v
+        cell = group_cells(model)
+        attainment = values_by_group(c.attainment_z, cell, GROUP_MEMBERS)
+        progress = values_by_group(c.attainment_z - c.attainment_start_z, cell, GROUP_MEMBERS)
+        for j, members in enumerate(GROUP_CELLS.values()):
+            fams = (family_cells & sum(1 << k for k in members)) != 0  # a family's parent counts once per group
+            self.tg["parent_depression_prevalence"][t, j] = (
+                np.count_nonzero(f.parent_depressed & fams) / np.count_nonzero(fams) if n[j] else np.nan)
+            # float32 means of each group's values in row order, summed as numpy sums them (reproducible)
+            self.tg["mean_attainment_z"][t, j] = float(attainment[j].mean()) if n[j] else np.nan
+            self.tg["progress_months"][t, j] = float(months_of_progress(progress[j].mean())) if n[j] else np.nan
+        self.ts["attendance_rate_school"][t] = _ratio(schools[:, S.ATTENDED], schools[:, S.POSSIBLE])
+        self.ts["persistent_absence_rate_school"][t] = _ratio(schools[:, S.PERSISTENT], schools[:, S.WITH_SESSIONS])
         term_days = TERM_DAYS[model.today.term_of_year]
         for v, svc in enumerate(self.services):
             st = svc.reset_stats()
@@ -158,14 +167,15 @@ class Recorder:
 
     def year_end(self, model) -> None:
         c, y = model.children, model.today.year
-        progress = c.attainment_z - c.attainment_start_z
-        for g, mask in enumerate(group_masks(model).values()):
-            att, pa, sa = absence_stats(c.sessions_possible, c.sessions_attended, mask)
-            self.yg["attendance_rate_year"][y, g] = att
-            self.yg["persistent_absence_rate_year"][y, g] = pa
-            self.yg["severe_absence_rate_year"][y, g] = sa
-            self.yg["expected_standard_share_year"][y, g] = self.expected_share(model, mask)
-            self.yg["progress_months_year"][y, g] = float(months_of_progress(progress[mask].mean()))
+        cells, _, _ = tally(model, c.sessions_possible, c.sessions_attended, c.illness_sessions, self.thresholds)
+        g = by_group(cells)
+        self.yg["attendance_rate_year"][y] = _ratio(g[:, T.ATTENDED], g[:, T.POSSIBLE])
+        self.yg["persistent_absence_rate_year"][y] = _ratio(g[:, T.PERSISTENT], g[:, T.WITH_SESSIONS])
+        self.yg["severe_absence_rate_year"][y] = _ratio(g[:, T.SEVERE], g[:, T.WITH_SESSIONS])
+        self.yg["expected_standard_share_year"][y] = _ratio(g[:, T.EXPECTED], g[:, T.ASSESSED])
+        progress = values_by_group(c.attainment_z - c.attainment_start_z, group_cells(model), GROUP_MEMBERS)
+        for j, values in enumerate(progress):
+            self.yg["progress_months_year"][y, j] = float(months_of_progress(values.mean()))
 
     def dataset(self, model) -> xr.Dataset:
         """All results as one labelled Dataset (no replicate dimension; the runner adds it)."""

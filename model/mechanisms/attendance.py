@@ -49,6 +49,39 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
         out[i] = x
 
 
+@njit(cache=True, inline="always")
+def attendance_base(fixed, season_lo, engagement, class_absence, mean_absence, b_engagement, b_peer):
+    """The part of one child's log-odds that does not depend on its own state today: fixed, season, family
+    engagement and the peer effect (`class_absence`: its class's absence rate yesterday).
+
+    Separate so a fused pass can start it (two gathers and a chain of additions) early in a child's step.
+    """
+    return fixed + season_lo + b_engagement * (engagement - 0.5) + b_peer * (class_absence - mean_absence)
+
+
+@njit(cache=True, inline="always")
+def attendance_row(key, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, use_exposure,
+                   b_difficulty, b_parent, b_hunger, b_absent_yesterday, b_exposure, illness_share):
+    """One child's presence today, and whether an absence is illness: returns (present, ill).
+
+    `x` is `attendance_base`; `parent_depressed` is the family's value.
+    """
+    u = uniform(key, day, i, 0)
+    if difficulty:
+        x += b_difficulty
+    if parent_depressed:
+        x += b_parent
+    if hungry:
+        x += b_hunger
+    if absent_yesterday:  # spells of absence
+        x += b_absent_yesterday
+    if use_exposure:
+        x += b_exposure * exposure
+    if bernoulli_logit(u, x):
+        return True, False
+    return False, uniform(key, day, i, 1) < illness_share  # the reason draw: lane 1 of the same stream
+
+
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, exposure, use_exposure, present,
                        term_possible, term_attended, term_illness, parent_depressed, engagement, class_absence,
@@ -57,21 +90,11 @@ def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, ex
     class_absent[:] = 0.0
     n_absent = 0
     for i in range(fixed.shape[0]):
-        u = uniform(key, day, i, 0)
-        f = family[i]
-        c = class_id[i]
-        x = fixed[i] + season_lo + b_engagement * (engagement[f] - 0.5) + b_peer * (class_absence[c] - mean_absence)
-        if difficulty[i]:
-            x += b_difficulty
-        if parent_depressed[f]:
-            x += b_parent
-        if hungry[i]:
-            x += b_hunger
-        if not present[i]:  # still yesterday's value: absent yesterday (spells of absence)
-            x += b_absent_yesterday
-        if use_exposure:
-            x += b_exposure * exposure[i]
-        is_present = bernoulli_logit(u, x)
+        f, c = family[i], class_id[i]
+        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
+        is_present, ill = attendance_row(key, day, i, x, difficulty[i], parent_depressed[f], hungry[i], not present[i],
+                                         exposure[i], use_exposure, b_difficulty, b_parent, b_hunger,
+                                         b_absent_yesterday, b_exposure, illness_share)
         present[i] = is_present
         term_possible[i] += 2
         if is_present:
@@ -79,7 +102,7 @@ def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, ex
         else:
             n_absent += 1
             class_absent[c] += 1.0
-            if uniform(key, day, i, 1) < illness_share:  # the reason draw: lane 1 of the same stream
+            if ill:
                 term_illness[i] += 2
     return n_absent
 
@@ -94,19 +117,29 @@ def refresh_fixed_logit(model) -> None:
     model.class_size[:] = np.bincount(model.class_id, minlength=model.class_size.size)
 
 
+def attendance_args(model) -> tuple:
+    """(stream key, class absence yesterday, mean absence yesterday, the coefficients, season, illness share)."""
+    a, cal = model.params.group("attendance"), model.today
+    season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
+    return (model.streams["attendance"], model._class_absence, model._mean_absence, a["b_difficulty"],
+            a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"], a["b_absent_yesterday"],
+            a["b_exposure"], season_lo, illness_share)
+
+
+def end_attendance(model, n_absent: int) -> None:
+    """Turn today's absences into tomorrow's class absence rates (the peer effect) and the day's count."""
+    np.divide(model._class_absent, np.maximum(model.class_size, 1.0), out=model._class_absence)
+    model._mean_absence = n_absent / max(1, model.children.n)
+    model.present_today = model.children.n - n_absent
+
+
 def step_attendance(model, day: int) -> None:
     """Who is in school today; updates term counters and each class's absence for tomorrow's peer effect."""
-    c, f, a = model.children, model.families, model.params.group("attendance")
-    cal = model.today
-    season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
-    absent, n = model._class_absent, model.class_size
-    mean_absence = model._mean_absence
+    c, f = model.children, model.families
+    key, class_absence, mean_absence, *coef, season_lo, illness_share = attendance_args(model)
     n_absent = _attendance_kernel(
-        model.streams["attendance"], day, model.attendance_fixed, model.class_id, c.family, c.difficulty, c.hungry,
-        c.exposure, model.crime_index is not None, c.present, c.term_possible, c.term_attended, c.term_illness,
-        f.parent_depressed, f.engagement, model._class_absence, mean_absence, a["b_difficulty"],
-        a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"], a["b_absent_yesterday"],
-        a["b_exposure"], season_lo, illness_share, absent)
-    np.divide(absent, np.maximum(n, 1.0), out=model._class_absence)
-    model._mean_absence = n_absent / max(1, c.n)
-    model.present_today = c.n - n_absent
+        key, day, model.attendance_fixed, model.class_id, c.family, c.difficulty, c.hungry, c.exposure,
+        model.crime_index is not None, c.present, c.term_possible, c.term_attended, c.term_illness,
+        f.parent_depressed, f.engagement, class_absence, mean_absence, *coef, season_lo, illness_share,
+        model._class_absent)
+    end_attendance(model, n_absent)

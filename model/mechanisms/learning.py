@@ -13,29 +13,44 @@ from numba import njit
 from ..calendar import DAYS_PER_YEAR
 
 
+@njit(cache=True, inline="always")
+def learning_row(present, hungry, difficulty, blurred, value_added, z_per_day, catch_up, pen_hunger, pen_difficulty,
+                 pen_vision, reference):
+    """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses)."""
+    eff = 1.0
+    if hungry:
+        eff -= pen_hunger
+    if difficulty:
+        eff -= pen_difficulty
+    if blurred:
+        eff -= pen_vision
+    if eff < 0.0:
+        eff = 0.0
+    gain = eff if present else catch_up * eff
+    return z_per_day * (gain - reference) + value_added
+
+
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _learning_kernel(present, hungry, difficulty, vision_uncorrected, wears_glasses, school, attainment_z,
                      value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference):
     for i in range(present.shape[0]):
-        eff = 1.0
-        if hungry[i]:
-            eff -= pen_hunger
-        if difficulty[i]:
-            eff -= pen_difficulty
-        if vision_uncorrected[i] and not wears_glasses[i]:
-            eff -= pen_vision
-        if eff < 0.0:
-            eff = 0.0
-        gain = eff if present[i] else catch_up * eff
-        attainment_z[i] += z_per_day * (gain - reference) + value_added[school[i]]
+        attainment_z[i] += learning_row(present[i], hungry[i], difficulty[i],
+                                        vision_uncorrected[i] and not wears_glasses[i], value_added[school[i]],
+                                        z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference)
+
+
+def learning_args(model) -> tuple:
+    """(value added per day by school, z per day, catch-up share, the three penalties, reference gain)."""
+    q = model.params.group("learning")
+    z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
+    ref_att, catch_up = q["reference_attendance"], q["catch_up_share"]
+    reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
+    return (model.school_arrays.value_added_per_day, z_per_day, catch_up, q["penalty_hunger"],
+            q["penalty_difficulty"], q["penalty_vision"], reference)
 
 
 def step_learning(model, day: int) -> None:
     """Update every child's attainment for today."""
-    c, q = model.children, model.params.group("learning")
-    z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
-    ref_att, catch_up = q["reference_attendance"], q["catch_up_share"]
-    reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
+    c = model.children
     _learning_kernel(c.present, c.hungry, c.difficulty, c.vision_uncorrected, c.wears_glasses, c.school,
-                     c.attainment_z, model.school_arrays.value_added_per_day, z_per_day, catch_up,
-                     q["penalty_hunger"], q["penalty_difficulty"], q["penalty_vision"], reference)
+                     c.attainment_z, *learning_args(model))

@@ -1,0 +1,230 @@
+"""One school day of all six array mechanisms in two fused passes: families, then children.
+
+`LocalityModel.MECHANISMS` lists the mechanisms in their order (food support, hunger, neighbourhood,
+wellbeing, attendance, learning); running them one after another is the reference. `step_day` gives the same
+numbers bit for bit (tests/test_fused_day.py) in two passes over memory instead of eight:
+
+1. **families**: food support, then parent wellbeing, for each family. Children's onset reads the parent's
+   state *before* today's parent step (wellbeing runs children first) and attendance reads it *after*, so the
+   pass writes both, with today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
+2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child.
+   Every mechanism reads only that child's own row, its family's and yesterday's class absences, so doing one
+   child at a time gives the same result as doing one mechanism at a time.
+
+Each mechanism's rule stays in its own module as a `*_row` function (inlined here); this module only wires
+them together. Numba's cache does not see edits to those functions from here: after changing a `*_row`
+function, delete the `__pycache__/*.nbi` / `*.nbc` files (or touch this file) so the kernels recompile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..state import IN_SUPPORT
+from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
+from .food_support import food_args, food_row
+from .hunger import hunger_args, hunger_row
+from .learning import learning_args, learning_row
+from .neighbourhood import MIN_YEAR_GROUP, exposure_row, neighbourhood_args
+from .wellbeing import (
+    PRIMARY_YEARS,
+    child_wellbeing_args,
+    child_wellbeing_row,
+    engagement_row,
+    parent_wellbeing_args,
+    parent_wellbeing_row,
+)
+
+FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
+# bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
+FEMALE, FSM, OLDER, SECONDARY, BLURRED = 1, 2, 4, 8, 16
+
+
+def refresh_child_facts(model) -> None:
+    """Pack the per-child facts the child pass reads and that change only between school years (sex, FSM,
+    year group, uncorrected sight without glasses) into one byte per child.
+
+    Called with the other per-year refreshes (`LocalityModel.refresh_schools`: set-up, interventions' set-up,
+    year progression); after changing any of these by hand mid-run, call `model.refresh_schools()`, as for the
+    attendance fixed log-odds.
+    """
+    c = model.children
+    facts = np.where(c.female, FEMALE, 0) | np.where(c.fsm, FSM, 0) | np.where(c.year_group >= MIN_YEAR_GROUP, OLDER, 0)
+    facts |= np.where(c.year_group >= PRIMARY_YEARS, SECONDARY, 0)
+    facts |= np.where(c.vision_uncorrected & ~c.wears_glasses, BLURRED, 0)
+    model.child_facts = facts.astype(np.uint8)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _families_kernel(day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
+                     engagement, engagement_base, parent_status, parent_until, help_status, help_until, food_a,
+                     parent_a, food_refs, therapy_refs, help_refs, fam_state):
+    """Food support then parent wellbeing for every family; returns the three referral counts."""
+    food_key, seek_mult, p_onset, p_recover, p_seek, secure_days, has_food = food_a
+    (parent_key, referral_mult, pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay,
+     has_therapy, has_help) = parent_a
+    n_food = 0
+    n_t = 0
+    n_h = 0
+    # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
+    # uses it (in support): most families have no service today, so their cache lines stay clean.
+    for f in range(food_insecure.shape[0]):
+        hub = hub_school[f]
+        was_insecure, status = food_insecure[f], food_status[f]
+        insecure, secure, new_status, until, to_food = food_row(
+            food_key, day, f, was_insecure, secure_until[f], status,
+            food_until[f] if status == IN_SUPPORT else 0, seek_mult[hub] if hub >= 0 else 1.0, p_onset,
+            p_recover, p_seek, secure_days, has_food)
+        if insecure != was_insecure:
+            food_insecure[f] = insecure
+        if new_status != status:  # support ended (protection starts) or referred
+            food_status[f], food_until[f], secure_until[f] = new_status, until, secure
+        if to_food:
+            food_refs[n_food] = f
+            n_food += 1
+        before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
+        after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
+            parent_key, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
+            h_status, help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0,
+            pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, has_therapy, has_help)
+        if after != before:
+            parent_depressed[f] = after
+        if new_p_status != p_status:
+            parent_status[f], parent_until[f] = new_p_status, p_until
+        if new_h_status != h_status:
+            help_status[f], help_until[f] = new_h_status, h_until
+        if to_therapy:
+            therapy_refs[n_t] = f
+            n_t += 1
+        if to_help:
+            help_refs[n_h] = f
+            n_h += 1
+        fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
+    # engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop
+    for f in range(engagement.shape[0]):
+        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
+    return n_food, n_t, n_h
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+                     present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
+                     attainment_z, term_illness, fam_state, engagement,
+                     use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
+                     class_absent):
+    """Hunger, exposure, wellbeing, attendance and learning for every child; returns (youth, mh refs, absent)."""
+    hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
+    exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
+    (wb_key, mh_route, referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
+     w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound) = wellbeing_a
+    (att_key, class_absence, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
+     b_absent_yesterday, b_exposure, season_lo, illness_share) = attendance_a
+    value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference = learning_a
+    class_absent[:] = 0.0
+    n_youth = 0
+    n_mh = 0
+    n_absent = 0
+    for i in range(family.shape[0]):
+        # row numbers as unsigned integers: gathers need no negative-index wraparound
+        f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
+        c = np.uintp(class_id[i])
+        # attendance's log-odds before this child's own state: started first, it overlaps the steps below
+        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
+        state = fam_state[f]
+        food = (state & FOOD) != 0
+        # hunger
+        h = hunger_row(hunger_key, day, i, food, at_breakfast[i], p_hungry_insecure, p_hungry_secure)
+        hungry[i] = h
+        # neighbourhood
+        e = exposure[i]
+        youth = youth_status[i]
+        if use_exposure:
+            e, new_youth, until, to_youth = exposure_row(
+                exposure_key, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
+                youth_route[s] >= 0, p_event, decay, reduction, p_refer_youth)
+            exposure[i] = e
+            if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
+                youth_status[i], youth_until[i], youth = new_youth, until, new_youth
+            if to_youth:
+                youth_refs[n_youth] = i
+                n_youth += 1
+        # wellbeing
+        was_difficult, mh = difficulty[i], mh_status[i]
+        d, new_mh, until, supported, to_mh = child_wellbeing_row(
+            wb_key, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult, mh,
+            mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
+            mh_route[s] >= 0, referral_mult[s], p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
+            w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound)
+        if d != was_difficult:
+            difficulty[i] = d
+        if new_mh != mh:
+            mh_status[i], mh_until[i] = new_mh, until
+        if supported:
+            service_days[i] += 1
+        if to_mh:
+            mh_refs[n_mh] = i
+            n_mh += 1
+        # attendance
+        is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
+                                         use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
+                                         b_exposure, illness_share)
+        present[i] = is_present
+        if not is_present:
+            n_absent += 1
+            class_absent[c] += 1.0
+            if ill:
+                term_illness[i] += 2
+        # learning
+        attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
+                                        value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
+                                        reference)
+    return n_youth, n_mh, n_absent
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _count_day(present, hungry, fsm, female, term_possible, term_attended, hungry_counts):
+    """Sessions possible and attended today, and today's hungry children (all, FSM, girls): simple enough to
+    vectorise, so kept out of the child pass."""
+    n_hungry = 0
+    n_hungry_fsm = 0
+    n_hungry_girls = 0
+    for i in range(present.shape[0]):
+        term_possible[i] += 2
+        term_attended[i] += 2 * present[i]
+        h = hungry[i]
+        n_hungry += h
+        n_hungry_fsm += h & fsm[i]
+        n_hungry_girls += h & female[i]
+    hungry_counts[0] = n_hungry
+    hungry_counts[1] = n_hungry_fsm
+    hungry_counts[2] = n_hungry_girls
+
+
+def step_day(model, day: int) -> None:
+    """Run the six array mechanisms for one school day (as `MECHANISMS` in order would), then queue referrals."""
+    c, f = model.children, model.families
+    n_food, n_t, n_h = _families_kernel(
+        day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed,
+        f.engagement, f.engagement_base, f.parent_status, f.parent_until, f.help_status, f.help_until,
+        food_args(model), parent_wellbeing_args(model), model.family_buffer, model.family_buffer2,
+        model.family_buffer3, model.family_state)
+    use_exposure = model.crime_index is not None
+    exposure_a = neighbourhood_args(model)
+    exposure_max = float(c.exposure.max())
+    if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
+        exposure_max = (exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
+    n_youth, n_mh, n_absent = _children_kernel(
+        day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
+        c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
+        c.youth_until, c.service_days, c.attainment_z, c.term_illness,
+        model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
+        child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
+        model.child_buffer2, model._class_absent)
+    _count_day(c.present, c.hungry, c.fsm, c.female, c.term_possible, c.term_attended, model.hungry_today)
+    model.services.refer("family_food", model.family_buffer[:n_food], day)
+    model.services.refer("child_youth", model.child_buffer[:n_youth], day)
+    model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
+    model.services.refer("parent_mh", model.family_buffer2[:n_t], day)
+    model.services.refer("family_help", model.family_buffer3[:n_h], day)
+    end_attendance(model, n_absent)
