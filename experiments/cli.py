@@ -239,3 +239,8 @@ def bench_batch(
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+from .sensitivity_cli import sensitivity  # noqa: E402
+
+app.command("sensitivity")(sensitivity)
