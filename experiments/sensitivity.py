@@ -93,7 +93,7 @@ def draw(sp: ProblemSpec, method: str, n: int, seed: int) -> np.ndarray:
 
 
 def chunks_of(n_samples: int, chunk: int) -> int:
-    """Chunk size actually used: the largest divisor of n_samples not above `chunk` that is a gcd (equal chunks)."""
+    """Samples per task: gcd(chunk, n_samples), so every task has the same size and never more than `chunk`."""
     return math.gcd(max(1, chunk), n_samples)
 
 

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from .plots import PALETTE, _save  # noqa: E402
 
@@ -39,7 +40,7 @@ def _order(values: np.ndarray) -> np.ndarray:
     return np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:MAX_BARS]
 
 
-def sobol_bars(one: xr.Dataset, title: str):
+def sobol_bars(one: xr.Dataset, title: str) -> Figure:
     """S1 and ST per parameter with their confidence intervals, largest ST at the top."""
     idx = _order(one["ST"].values)[::-1]
     names = one["parameter"].values[idx]
@@ -57,7 +58,7 @@ def sobol_bars(one: xr.Dataset, title: str):
     return fig
 
 
-def morris_chart(one: xr.Dataset, title: str):
+def morris_chart(one: xr.Dataset, title: str) -> Figure:
     """mu* bars with intervals (left) and the mu*-sigma plane (right)."""
     idx = _order(one["mu_star"].values)
     names = one["parameter"].values[idx]
@@ -69,7 +70,7 @@ def morris_chart(one: xr.Dataset, title: str):
     left.set_xlabel("mu* (mean |elementary effect|, output units)")
     right.scatter(mu_star, sigma, color=PALETTE[5], s=18)
     top = float(np.nanmax(np.r_[mu_star, sigma, 1e-12]))
-    for name, x, s in zip(names[:10], mu_star[:10], sigma[:10], strict=False):
+    for name, x, s in zip(names[:6], mu_star[:6], sigma[:6], strict=False):
         if x > 0.02 * top:  # leave the crowd near the origin unlabelled
             right.annotate(str(name), (x, s), fontsize=7, xytext=(3, 3), textcoords="offset points")
     right.plot([0, top], [0, top], color="grey", lw=0.6, ls="--")

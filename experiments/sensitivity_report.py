@@ -49,21 +49,21 @@ def rich_table(table: pd.DataFrame, output: str, method: str, title: str, top: i
     if top:
         rows = rows.head(top)
     t = Table(title=f"{title}: {output}")
-    t.add_column("rank", justify="right")
+    t.add_column("#", justify="right", no_wrap=True)
     t.add_column("parameter", no_wrap=True)
-    t.add_column("range")
+    t.add_column("range", overflow="fold")
     if method == "sobol":
         for col in ("first order S1", "total order ST"):
-            t.add_column(col, justify="right")
+            t.add_column(col, justify="right", no_wrap=True)
     else:
         for col in ("mu*", "mu", "sigma"):
-            t.add_column(col, justify="right")
+            t.add_column(col, justify="right", no_wrap=True)
     for _, r in rows.iterrows():
-        cells = [str(r["rank"]), r["parameter"], f"{r['lower']:.4g} to {r['upper']:.4g}"]
+        cells = [str(r["rank"]), r["parameter"], f"{r['lower']:.3g}..{r['upper']:.3g}"]
         if method == "sobol":
             cells += [_pm(r["S1"], r["S1_conf"]), _pm(r["ST"], r["ST_conf"])]
         else:
-            cells += [_pm(r["mu_star"], r["mu_star_conf"]), f"{r['mu']:+.3g}", f"{r['sigma']:.3g}"]
+            cells += [_pm(r["mu_star"], r["mu_star_conf"]), _num(r["mu"], "+"), _num(r["sigma"])]
         t.add_row(*cells)
     return t
 
@@ -71,7 +71,13 @@ def rich_table(table: pd.DataFrame, output: str, method: str, title: str, top: i
 def _pm(value: float, half: float) -> str:
     if not np.isfinite(value):
         return "-"
-    return f"{value:.3f} ± {half:.3f}" if abs(value) < 100 else f"{value:.4g} ± {half:.2g}"
+    return f"{value:.3f}±{half:.3f}" if abs(value) < 100 else f"{value:.4g}±{half:.2g}"
+
+
+def _num(value: float, sign: str = "") -> str:
+    if not np.isfinite(value):
+        return "-"
+    return f"{value:{sign}.3f}" if abs(value) < 100 else f"{value:{sign}.4g}"
 
 
 def write_sensitivity_outputs(ds: xr.Dataset, out_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
