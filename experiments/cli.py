@@ -264,3 +264,8 @@ app.command("brief")(brief)
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+from .sensitivity_cli import sensitivity  # noqa: E402
+
+app.command("sensitivity")(sensitivity)

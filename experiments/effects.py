@@ -85,27 +85,35 @@ def paired_effects(ds: xr.Dataset) -> xr.Dataset:
     parts = []
     for name in arms:
         base = str(ds["baseline"].sel(scenario=name).values)
-        a, b = outcomes(scenario_slice(ds, name)), outcomes(scenario_slice(ds, base))
-        d = a - b
-        e = xr.Dataset({
-            "days_attended": d["days_attended"],
-            "persistent_absence_pp": d["persistent_absence_pp"],
-            "pupils_out_of_persistent_absence": -d["persistent_absence_pupils"],
-            "severe_absence_pp": d["severe_absence_pp"],
-            "expected_standard_pp": d["expected_standard_pp"],
-            "months_of_progress": xr.apply_ufunc(months_of_progress, d["mean_attainment_z"]),
-            "disadvantage_gap_months": xr.apply_ufunc(months_of_progress, d["gap_z"]),
-            "child_difficulty_pp": d["child_difficulty_pp"],
-            "mothers_depression_pp": d["mothers_depression_pp"],
-            "waiting_days": d["waiting_days"],
-            "cost_gbp": d["cost_gbp"],
-        })
-        for m in METRICS:
-            e[m.name].attrs = {"units": m.unit, "long_name": f"change in {m.label.lower()} against the baseline"}
-            if not m.by_group:
-                e[m.name] = e[m.name].expand_dims(group=["all"]).reindex(group=list(GROUPS))
+        e = metric_values(outcomes(scenario_slice(ds, name)) - outcomes(scenario_slice(ds, base)))
         parts.append(e.expand_dims(scenario=[name]).assign_coords(baseline=("scenario", [base])))
     return xr.concat(parts, dim="scenario")
+
+
+def metric_values(d: xr.Dataset, change: bool = True) -> xr.Dataset:
+    """The METRICS from a difference of `outcomes` (an effect), or from one run's `outcomes` (`change=False`).
+
+    Metrics without a group dimension are given one, filled for "all" only, so every metric has the same shape.
+    """
+    e = xr.Dataset({
+        "days_attended": d["days_attended"],
+        "persistent_absence_pp": d["persistent_absence_pp"],
+        "pupils_out_of_persistent_absence": -d["persistent_absence_pupils"],
+        "severe_absence_pp": d["severe_absence_pp"],
+        "expected_standard_pp": d["expected_standard_pp"],
+        "months_of_progress": xr.apply_ufunc(months_of_progress, d["mean_attainment_z"]),
+        "disadvantage_gap_months": xr.apply_ufunc(months_of_progress, d["gap_z"]),
+        "child_difficulty_pp": d["child_difficulty_pp"],
+        "mothers_depression_pp": d["mothers_depression_pp"],
+        "waiting_days": d["waiting_days"],
+        "cost_gbp": d["cost_gbp"],
+    })
+    for m in METRICS:
+        what = f"change in {m.label.lower()} against the baseline" if change else m.label.lower()
+        e[m.name].attrs = {"units": m.unit, "long_name": what}
+        if not m.by_group:
+            e[m.name] = e[m.name].expand_dims(group=["all"]).reindex(group=list(GROUPS))
+    return e
 
 
 def _interval(x: np.ndarray) -> tuple[float, float, float]:

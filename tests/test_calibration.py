@@ -102,7 +102,8 @@ def test_abc_recovers_known_parameters_large(tmp_path):
 def test_same_seed_same_posterior_in_process(tmp_path):
     targets = synthetic_targets(600, runs=3)
     runs = [calibrate("holme_wood", populations=2, particles=12, seed=9, pupils=600, targets=targets,
-                      parameters=["attendance.a0"], out_dir=tmp_path / str(i), predictive_draws=0).posterior for i in range(2)]
+                      parameters=["attendance.a0"], out_dir=tmp_path / str(i), predictive_draws=0).posterior
+            for i in range(2)]
     np.testing.assert_array_equal(runs[0]["attendance.a0"].values, runs[1]["attendance.a0"].values)
     np.testing.assert_array_equal(runs[0]["weight"].values, runs[1]["weight"].values)
 
