@@ -187,8 +187,13 @@ class _GenerationLog(logging.Handler):
 def _generations(history) -> list[dict]:
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
-    return [{"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples), "particles": int(r.particles),
-             "acceptance_rate": float(r.particles) / float(r.samples)} for r in pops.itertuples()]
+    out = []
+    for r in pops.itertuples():
+        w = np.asarray(history.get_distribution(m=0, t=int(r.t))[1], float)
+        out.append({"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples),
+                    "particles": int(r.particles), "acceptance_rate": float(r.particles) / float(r.samples),
+                    "effective_sample_size": float(w.sum() ** 2 / np.sum(w**2))})
+    return out
 
 
 def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: int, pupils: int, particles: int,
@@ -206,7 +211,8 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
         data[name] = ("particle", from_unit(df[c].to_numpy(float), lo, hi),
                       {"units": DEFAULTS.rows[name].unit, "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
-    for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1")):
+    for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1"),
+                       ("effective_sample_size", "particles")):
         data[key] = ("generation", [g[key] for g in gens], {"units": units})
     ds = xr.Dataset(data, coords={"particle": np.arange(len(df)), "generation": [g["t"] for g in gens]})
     ds.attrs = {
