@@ -8,6 +8,7 @@ metadata into one `Brief`, which the template only formats.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -238,7 +239,11 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
             "pupils_simulated": f"{int(ds['pupils_simulated'].sel(scenario=name)):,}",
             "population_scale": f"{float(ds['population_scale'].sel(scenario=name)):.3f}",
             }
-    overrides = parameter_overrides(str(ds["parameters_json"].sel(scenario=name).values))
+    # the scenario file's own overrides; parameters drawn from a posterior vary by replicate and are reported
+    # under calibration, not as overrides
+    overrides = parameter_overrides(json.dumps(json.loads(str(ds["scenario_json"].sel(scenario=name).values))
+                                               .get("parameters", {})))
+    used_posterior = "posterior" in ds.coords and str(ds["posterior"].sel(scenario=name).values) != "none"
     return Brief(
         comparison=str(attrs.get("comparison", folder.name)), comparison_title=str(attrs.get("comparison_title", "")),
         scenario=name, baseline=base, description=str(ds["description"].sel(scenario=name).values)
@@ -249,7 +254,8 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
         disadvantaged_share=float(pupils_all.sel(group="disadvantaged") / pupils_all.sel(group="all")),
         headlines={m: _number(table, name, _metric(m)) for m in HEADLINES}, baseline_levels=levels,
         by_group={m: {g: _number(table, name, METRIC[m], g) for g in GROUP_WORDS} for m in BY_GROUP},
-        costs=costs, calibration=find_calibration(area_name, posteriors_dir),
+        costs=costs,
+        calibration=find_calibration(area_name, posteriors_dir) if used_posterior else Calibration(found=False),
         sensitivity=find_sensitivity(folder, name),
         params=[p for iv in interventions for p in iv.params],
         overrides=overrides,
