@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.executor import Executor
+from actlocally.model.scenario import Scenario
 
 from .abc import baseline_scenario, run_statistics
 from .posterior import draw
@@ -23,7 +24,7 @@ from .targets import TargetsFile
 class _Check:
     """One predictive-check run (picklable task for the executor)."""
 
-    area: str
+    scenario: Scenario
     params: tuple[tuple[str, float], ...]
     replicate: int
     pupils: int
@@ -31,7 +32,7 @@ class _Check:
 
 
 def _run_check(task: _Check) -> dict[str, float]:
-    return run_statistics(baseline_scenario(task.area), dict(task.params), task.replicate, task.pupils, task.names)
+    return run_statistics(task.scenario, dict(task.params), task.replicate, task.pupils, task.names)
 
 
 def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
@@ -39,7 +40,8 @@ def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Exec
     """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
     area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
     names = tuple(targets.targets)
-    tasks = [_Check(area, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
+    scenario = baseline_scenario(area)
+    tasks = [_Check(scenario, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
              for r in range(draws)]
     sims = [None] * draws
     for i, stats in executor.map_unordered(_run_check, tasks):

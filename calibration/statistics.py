@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from actlocally.model.results import GROUPS
 
-GROUP = {"all": 0, "disadvantaged": 1, "other": 2, "girls": 3, "boys": 4}  # the recorder's group order
+GROUP = {g: i for i, g in enumerate(GROUPS)}  # row of each group in the recorder's tables
 
 
 def _year(var: str, group: str) -> Callable:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from actlocally.calibration.posterior import POSTERIORS_DIR
 
-POSTERIORS_DIR = Path(__file__).resolve().parent.parent / "calibration" / "posteriors"
 SENSITIVITY_VARS = (("ST", "Sobol total-order index"), ("mu_star", "Morris mu*"), ("S1", "Sobol first-order index"))
 PREFERRED_OUTPUTS = ("months_of_progress", "days_attended", "pupils_out_of_persistent_absence",
                      "persistent_absence_pp", "attendance_rate")

@@ -8,6 +8,7 @@ a scenario and its baseline within a replicate is then the intervention's effect
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,8 +102,6 @@ def plan_comparison(baselines: list[Scenario], scenarios: list[Scenario], *, nam
                     seed: int | None = None, pupils: int | None = None, path: Path | None = None,
                     title: str = "", description: str = "") -> Plan:
     """Pair each scenario with its area's baseline and check the pairs can be compared."""
-    import re
-
     if not re.match(SAFE_NAME, name) or len(name) > 80:
         raise InputError(path, "name", "a comparison name is letters, digits, '_' and '-' (it names the output "
                          "folder, so no '/', '..' or spaces), at most 80 characters")
