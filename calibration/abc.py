@@ -2,7 +2,8 @@
 
 The model is run on the area's baseline scenario rescaled to a few thousand pupils (statistics are shares, so a
 smaller population only adds noise, which ABC absorbs). Distance: Euclidean over the fitted targets, each scaled
-by its uncertainty (1 / sd). Prior: uniform over each free parameter's prior range in the parameter table.
+by its uncertainty (1 / sd). Prior: uniform over each free parameter's prior range in the parameter table, sampled
+on each parameter's probit scale (see `from_probit`).
 
 Reproducibility: in-process (`workers=0`, pyabc's `SingleCoreSampler`), the same seed gives the same posterior:
 pyabc and the simulator both draw from numpy's global generator, which is seeded here. With Dask workers
@@ -31,8 +32,10 @@ from actlocally.experiments.storage import write_netcdf_atomic
 from actlocally.model.locality import LocalityModel
 from actlocally.model.params import DEFAULTS
 from actlocally.model.scenario import Scenario, load_scenario
+from scipy.special import ndtr
 
 from .posterior import POSTERIORS_DIR
+from .screen import PriorTransition, screen, select_moved
 from .statistics import statistics
 from .targets import TargetsFile, load_targets
 
@@ -46,14 +49,15 @@ def decode(name: str) -> str:
     return name.replace("__", ".")
 
 
-def to_unit(value: float, lo: float, hi: float) -> float:
-    return (value - lo) / (hi - lo)
+def from_probit(z: float, lo: float, hi: float) -> float:
+    """ABC works on each parameter's probit coordinate, where its uniform prior is a standard normal.
 
-
-def from_unit(u: float, lo: float, hi: float) -> float:
-    """ABC works on each parameter rescaled to [0, 1] of its prior range: the free parameters span 1e-4 to 5, and
-    pyabc's multivariate normal transition degenerates (zero densities) on such mixed scales."""
-    return lo + u * (hi - lo)
+    Why: the free parameters span 1e-4 to 5 (mixed scales made pyabc's transition densities underflow), and on a
+    bounded [0, 1] scale a Gaussian transition kernel thins out towards the edges, so a particle accepted near the
+    corners of 17 mostly unidentified dimensions gets an enormous importance weight (the effective sample size fell
+    from 200 to 1-7). On the probit scale an unidentified parameter's posterior is N(0, 1), which a Gaussian kernel
+    matches, so weights stay even."""
+    return lo + ndtr(np.asarray(z, float)) * (hi - lo)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +72,8 @@ class Simulator:
 
     def __call__(self, pars: dict) -> dict[str, float]:
         replicate = int(np.random.randint(0, 2**31 - 1))  # a fresh population and streams for every particle
-        params = dict(self.fixed) | {name: from_unit(float(pars[encode(name)]), lo, hi) for name, lo, hi in self.ranges}
+        fitted = {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
+        params = dict(self.fixed) | fitted
         return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
 
 
@@ -106,17 +111,33 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
               executor: Executor | None = None, targets: TargetsFile | None = None,
               parameters: list[str] | None = None, fixed: dict[str, float] | None = None,
               out_dir: Path = POSTERIORS_DIR, name: str | None = None, predictive_draws: int = 40,
+              moved: list[str] | None = None, max_moved: int = 6, screen_trajectories: int = 8,
               on_generation: Callable[[dict], None] | None = None) -> CalibrationResult:
-    """Fit the free parameters to the area's targets by ABC-SMC; store the posterior and pyabc's history."""
+    """Fit the free parameters to the area's targets by ABC-SMC; store the posterior and pyabc's history.
+
+    The kernel moves at most `max_moved` parameters: `moved` if given, else all of them when there are few
+    enough, else those a Morris screen of the targets ranks highest (see `screen.py`); the others are proposed
+    from their prior every generation.
+    """
     targets = targets or load_targets(area)
     fitted = [k for k, t in targets.targets.items() if t.fit]
     ranges = prior_ranges(parameters)
     scenario = baseline_scenario(area)
-    prior = pyabc.Distribution(**{encode(k): pyabc.RV("uniform", 0.0, 1.0) for k in ranges})
+    executor = executor or Executor(0)
+    screened = None
+    if moved is None and len(ranges) <= max_moved:
+        moved = list(ranges)
+    elif moved is None:
+        screened = screen(scenario, {k: targets.targets[k].sd for k in fitted}, ranges, executor,
+                          trajectories=screen_trajectories, seed=seed, pupils=pupils)
+        moved = select_moved(screened["score"].to_series(), max_moved)
+    unknown = sorted(set(moved) - set(ranges))
+    if unknown:
+        raise ValueError(f"moved parameters {unknown} are not among the fitted parameters {sorted(ranges)}")
+    prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in ranges})
     distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
     simulator = Simulator(scenario, pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
                           tuple(sorted((fixed or {}).items())))
-    executor = executor or Executor(0)
     if executor.client is None:
         sampler = pyabc.sampler.SingleCoreSampler()
     else:
@@ -124,7 +145,8 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
     for logger in ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.Adaptation"):
         logging.getLogger(logger).setLevel(logging.WARNING)
     np.random.seed(seed)
-    abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler)
+    abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
+                       transitions=_transition(list(ranges), moved))
     name = name or area
     out_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_db = tempfile.mkstemp(prefix=f".{name}.", suffix=".db", dir=out_dir)
@@ -137,7 +159,8 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
             history = abc.run(max_nr_populations=populations)
         seconds = time.perf_counter() - start
         posterior = _posterior_dataset(history, ranges, targets, area, seed, pupils, particles, seconds,
-                                       "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler")
+                                       "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler",
+                                       moved, screened)
         if predictive_draws:
             from .predictive import with_predictive
 
@@ -148,6 +171,16 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
     finally:
         Path(tmp_db).unlink(missing_ok=True)
     return CalibrationResult(posterior, path, db_path, seconds)
+
+
+def _transition(names: list[str], moved: list[str]) -> pyabc.transition.Transition:
+    """A multivariate normal kernel over the moved parameters; the prior for the rest."""
+    kernel = pyabc.MultivariateNormalTransition()
+    rest = [n for n in names if n not in moved]
+    if not rest:
+        return kernel
+    return pyabc.AggregatedTransition(mapping={tuple(map(encode, moved)): kernel,
+                                               tuple(map(encode, rest)): PriorTransition()})
 
 
 class _GenerationLog(logging.Handler):
@@ -197,7 +230,7 @@ def _generations(history) -> list[dict]:
 
 
 def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: int, pupils: int, particles: int,
-                       seconds: float, sampler: str) -> xr.Dataset:
+                       seconds: float, sampler: str, moved: list[str], screened: xr.Dataset | None) -> xr.Dataset:
     """Particles and weights of the last generation, the generations' epsilon and acceptance, and the run record."""
     import json
     import platform
@@ -208,13 +241,16 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
     for c in df.columns:
         name = decode(c)
         lo, hi = ranges[name]
-        data[name] = ("particle", from_unit(df[c].to_numpy(float), lo, hi),
+        data[name] = ("particle", from_probit(df[c].to_numpy(float), lo, hi),
                       {"units": DEFAULTS.rows[name].unit, "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
     for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1"),
                        ("effective_sample_size", "particles")):
         data[key] = ("generation", [g[key] for g in gens], {"units": units})
     ds = xr.Dataset(data, coords={"particle": np.arange(len(df)), "generation": [g["t"] for g in gens]})
+    if screened is not None:  # the Morris screen that chose the moved parameters
+        ds["screen_mu_star"] = screened["mu_star"].rename(parameter="screen_parameter", target="fitted_target")
+        ds["screen_score"] = screened["score"].rename(parameter="screen_parameter")
     ds.attrs = {
         "title": f"actlocally ABC-SMC posterior: {area}", "area": area, "seed": seed, "pupils": pupils,
         "population_size": particles, "generations": len(gens), "sampler": sampler, "runtime_s": round(seconds, 1),
@@ -222,8 +258,13 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
         "effective_sample_size": round(float(1.0 / np.sum((np.asarray(w) / np.sum(w)) ** 2)), 1),
         "targets_json": targets.model_dump_json(), "prior_json": json.dumps(ranges),
         "parameters": " ".join(decode(c) for c in df.columns),
+        "kernel_parameters": " ".join(moved),
+        "transition": "multivariate normal (Silverman bandwidth) on the probit scale over kernel_parameters; "
+                      "the other parameters drawn from their prior each generation",
         "actlocally_version": actlocally.__version__, "pyabc_version": pyabc.__version__,
         "python": platform.python_version(), "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "distance": "Euclidean over fitted targets, each divided by its sd (se, or range width / 3.29)",
     }
+    if screened is not None:
+        ds.attrs["screen_runs"] = int(screened.attrs["runs"])
     return ds

@@ -111,6 +111,21 @@ def plot_predictive(sim: pd.DataFrame, table: pd.DataFrame, out: Path) -> Path:
     return _save(fig, out)
 
 
+def _ess(posterior: xr.Dataset) -> list[float | None]:
+    """Effective sample size by generation (posteriors from before it was recorded have none)."""
+    if "effective_sample_size" not in posterior:
+        return [None] * posterior.sizes["generation"]
+    return posterior["effective_sample_size"].values.tolist()
+
+
+def _screen_rows(posterior: xr.Dataset) -> list[tuple[str, float]]:
+    """(parameter, Morris score in target sds), largest first, when a screen chose the kernel's parameters."""
+    if "screen_score" not in posterior:
+        return []
+    score = posterior["screen_score"].to_series().sort_values(ascending=False)
+    return [(str(k), float(v)) for k, v in score.items()]
+
+
 def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, executor: Executor,
                  draws: int = 50) -> tuple[Path, pd.DataFrame]:
     """All diagnostics for one area: PNGs, predictive.csv and report.html; returns (html path, check table)."""
@@ -127,7 +142,9 @@ def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, exe
         images={k: base64.b64encode(p.read_bytes()).decode() for k, p in images.items()},
         generations=list(zip(posterior["generation"].values.tolist(), posterior["epsilon"].values.tolist(),
                              posterior["acceptance_rate"].values.tolist(), posterior["samples"].values.tolist(),
-                             strict=True)),
+                             _ess(posterior), strict=True)),
+        moved=str(posterior.attrs.get("kernel_parameters", " ".join(parameter_names(posterior)))).split(),
+        screen=_screen_rows(posterior),
         inside=int(table["inside_90pct"].sum()))
     path = out_dir / "report.html"
     with atomic_path(path) as tmp:

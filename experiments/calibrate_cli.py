@@ -24,6 +24,8 @@ def calibrate(
     pupils: Annotated[int, typer.Option(min=500, help="pupils simulated per particle")] = 2000,
     draws: Annotated[int, typer.Option(min=5, help="report: posterior draws in the predictive check")] = 50,
     out: Annotated[Path, typer.Option(help="report: outputs root (writes OUT/calibration/AREA/)")] = Path("outputs"),
+    max_moved: Annotated[int, typer.Option(min=1, help="most parameters the ABC kernel moves (a Morris screen of "
+                                                       "the targets picks them); the rest come from the prior")] = 6,
 ) -> None:
     """Fit an area's free parameters to its targets (ABC-SMC), or write the diagnostics of a stored fit."""
     from actlocally.calibration.posterior import load_posterior
@@ -50,16 +52,17 @@ def calibrate(
             _check_table(table, area)
             console.print(f"report: {path}")
             return
-        _fit(area, targets, ex, populations, particles, seed, pupils)
+        _fit(area, targets, ex, populations, particles, seed, pupils, max_moved)
 
 
-def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils: int) -> None:
+def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils: int, max_moved: int) -> None:
     from actlocally.calibration.abc import calibrate as run_abc
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     fitted = [k for k, t in targets.targets.items() if t.fit]
     err_console.print(f"[bold]{area}[/]: ABC-SMC, {populations} generations x {particles} particles, "
-                      f"{pupils} pupils a run, fitting {len(fitted)} targets")
+                      f"{pupils} pupils a run, fitting {len(fitted)} targets; a Morris screen first picks the "
+                      f"(at most {max_moved}) parameters the kernel moves")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("generations"), TimeElapsedColumn(), console=err_console) as progress:
         task = progress.add_task("generation 0", total=populations)
@@ -70,10 +73,11 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
             progress.update(task, completed=g["t"] + 1, description=f"generation {g['t'] + 1}")
 
         result = run_abc(area, populations=populations, particles=particles, seed=seed, pupils=pupils,
-                         executor=ex, targets=targets, on_generation=on_generation)
+                         executor=ex, targets=targets, max_moved=max_moved, on_generation=on_generation)
     post = result.posterior
     table = Table(title=f"{area}: posterior of the free parameters (weighted mean and 90% interval)")
-    for col in ("parameter", "prior", "posterior mean", "5%", "95%"):
+    moved = str(post.attrs["kernel_parameters"]).split()
+    for col in ("parameter", "prior", "proposal", "posterior mean", "5%", "95%"):
         table.add_column(col, justify="right" if col != "parameter" else "left")
     w = post["weight"].values
     import numpy as np
@@ -84,8 +88,10 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
         cdf = np.cumsum(w[order])
         lo, hi = x[order][np.searchsorted(cdf, 0.05)], x[order][min(np.searchsorted(cdf, 0.95), x.size - 1)]
         table.add_row(name, f"{post[name].attrs['prior_low']:g} to {post[name].attrs['prior_high']:g}",
-                      f"{np.sum(w * x):.4g}", f"{lo:.4g}", f"{hi:.4g}")
+                      "kernel" if name in moved else "prior", f"{np.sum(w * x):.4g}", f"{lo:.4g}", f"{hi:.4g}")
     console.print(table)
+    ess = ", ".join(f"{v:.0f}" for v in post["effective_sample_size"].values)
+    console.print(f"effective sample size by generation: {ess} (of {particles})")
     console.print(f"posterior: {result.path}\npyabc history: {result.db_path}\n"
                   f"{post.attrs['total_simulations']} simulations in {result.seconds:.0f} s")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from actlocally.calibration.abc import calibrate, run_statistics
+from actlocally.calibration.abc import calibrate, prior_ranges, run_statistics
 from actlocally.calibration.posterior import draw, load_posterior
 from actlocally.calibration.targets import TARGETS_DIR, Target, TargetsFile, load_targets
 from actlocally.experiments.comparison import attach_posteriors, plan_comparison, run_comparison
@@ -123,3 +123,48 @@ def test_comparisons_draw_one_parameter_set_per_replicate_shared_by_scenarios(tm
     np.testing.assert_array_equal(drawn.sel(scenario="base").values, drawn.sel(scenario="club").values)
     assert drawn.sel(scenario="base").values.tolist() == [draw(post, 3, r)["attendance.a0"] for r in range(4)]
     assert str(ds["posterior"].sel(scenario="club").values).startswith("keighley_central:")
+
+
+def test_screen_ranks_what_moves_the_targets_and_gives_unread_parameters_zero():
+    from actlocally.calibration.screen import screen, select_moved
+
+    ranges = {n: r for n, r in prior_ranges().items()
+              if n in ("attendance.a0", "attendance.b_fsm", "learning.penalty_hunger")}
+    sds = {"attendance_rate": 0.01, "persistent_absence_rate": 0.02}
+    with Executor(0) as ex:
+        out = screen(load_scenario("baseline_holme_wood"), sds, ranges, ex, trajectories=3, seed=4, pupils=600)
+    score = out["score"].to_series()
+    assert out.attrs["runs"] == 3 * 4
+    # learning is read after attendance and never feeds back: with one replicate per trajectory its effect is 0
+    assert score["learning.penalty_hunger"] == 0.0
+    assert score["attendance.a0"] > score["attendance.b_fsm"] > 0
+    assert select_moved(score, max_moved=1) == ["attendance.a0"]
+    assert "learning.penalty_hunger" not in select_moved(score, max_moved=3)
+
+
+def test_prior_transition_density_is_the_prior_whatever_the_particles():
+    import pandas as pd
+    from actlocally.calibration.screen import PriorTransition
+    from scipy import stats
+
+    tr = PriorTransition()
+    tr.fit(pd.DataFrame({"a": [5.0, 5.1], "b": [-3.0, -3.2]}), np.array([0.5, 0.5]))
+    x = {"a": 0.3, "b": -1.2}
+    expected = stats.norm.pdf(0.3) * stats.norm.pdf(-1.2)
+    assert np.isclose(tr.pdf(x), expected) and np.isclose(tr.pdf(pd.Series(x)), expected)
+    assert np.allclose(tr.pdf(pd.DataFrame([x, x])), [expected, expected])
+    np.random.seed(0)
+    draws = pd.DataFrame([tr.rvs_single() for _ in range(2000)])
+    assert abs(draws["a"].mean()) < 0.1 and abs(draws["b"].std() - 1) < 0.1  # not centred on the particles
+
+
+def test_parameters_the_kernel_does_not_move_stay_in_the_posterior_with_their_prior_spread(tmp_path):
+    targets = synthetic_targets(600, runs=3)
+    post = calibrate("holme_wood", populations=2, particles=30, seed=3, pupils=600, targets=targets,
+                     parameters=["attendance.a0", "learning.penalty_hunger"], moved=["attendance.a0"],
+                     out_dir=tmp_path, predictive_draws=0).posterior
+    assert post.attrs["kernel_parameters"] == "attendance.a0"
+    lo, hi = post["learning.penalty_hunger"].attrs["prior_low"], post["learning.penalty_hunger"].attrs["prior_high"]
+    x = post["learning.penalty_hunger"].values
+    assert lo <= x.min() and x.max() <= hi and np.ptp(x) > 0.5 * (hi - lo)
+    assert (post["effective_sample_size"].values > 5).all()
