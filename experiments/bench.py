@@ -15,8 +15,10 @@ import resource
 import time
 
 import mesa
+import numba
 import numpy as np
 from actlocally.model.locality import LocalityModel
+from actlocally.model.mechanisms import day
 
 
 class ReferenceFamily(mesa.Agent):
@@ -180,29 +182,41 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
                   scenario: str = "baseline_bradford", repeats: int = 2) -> dict:
     """Measure build, JIT-warm run, per-child-day cost, memory and the per-agent reference.
 
+    The run is timed on numba's threads (`threads`: all cores unless NUMBA_NUM_THREADS says otherwise) and on one
+    thread (`*_one_thread`); the reference is single-threaded Python, as a per-agent Mesa model is.
     Times are the best of `repeats` with the garbage collector off while timing (as timeit does): on a shared
     machine the minimum is the stable figure.
     """
     warm = LocalityModel("baseline_holme_wood", pupils=500)  # compile or load cached kernels
     for _ in range(3):
         warm.step()
+    day.PARALLEL_MIN_ROWS, saved = 0, day.PARALLEL_MIN_ROWS  # and the parallel passes
+    try:
+        warm.step()
+    finally:
+        day.PARALLEL_MIN_ROWS = saved
     del warm
     gc.collect()
-    build_s = run_s = math.inf
-    for _ in range(max(1, repeats)):
-        model = None
-        gc.collect()
-        t0 = time.perf_counter()
-        model = LocalityModel(scenario, pupils=pupils)
-        build_s = min(build_s, time.perf_counter() - t0)
-        gc.disable()
-        t0 = time.perf_counter()
-        model.run()
-        run_s = min(run_s, time.perf_counter() - t0)
-        gc.enable()
+    all_threads = numba.get_num_threads()
+    build_s = math.inf
+    run_s = {}  # threads -> best run time
+    for threads in sorted({1, all_threads}):
+        numba.set_num_threads(threads)
+        for _ in range(max(1, repeats)):
+            model = None
+            gc.collect()
+            t0 = time.perf_counter()
+            model = LocalityModel(scenario, pupils=pupils)
+            build_s = min(build_s, time.perf_counter() - t0)
+            gc.disable()
+            t0 = time.perf_counter()
+            model.run()
+            run_s[threads] = min(run_s.get(threads, math.inf), time.perf_counter() - t0)
+            gc.enable()
+    numba.set_num_threads(all_threads)
     n = model.children.n
     days = model.calendar.n_days
-    ns = run_s / (n * days) * 1e9
+    ns = {k: v / (n * days) * 1e9 for k, v in run_s.items()}
     state_bytes = model.children.nbytes + model.families.nbytes
 
     # Whole families, so the reference has the full model's mix of families per child (siblings included).
@@ -224,12 +238,16 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
         "families": int(model.families.n),
         "schools": len(model.school_agents),
         "days": int(days),
+        "threads": int(all_threads),
         "build_s": round(build_s, 3),
-        "run_s": round(run_s, 3),
-        "ns_per_child_day": round(ns, 1),
+        "run_s": round(run_s[all_threads], 3),
+        "ns_per_child_day": round(ns[all_threads], 1),
         "reference_ns_per_child_day": round(ref_ns, 1),
         "reference_sample": int(rows.size),
-        "speedup_vs_reference": round(ref_ns / ns, 1),
+        "speedup_vs_reference": round(ref_ns / ns[all_threads], 1),
+        "run_s_one_thread": round(run_s[1], 3),
+        "ns_per_child_day_one_thread": round(ns[1], 1),
+        "speedup_one_thread": round(ref_ns / ns[1], 1),
         "reference_district_year_s": round(ref_ns * n * days / 1e9, 1),
         "repeats": int(repeats),
         "bytes_per_child": round(state_bytes / n, 1),

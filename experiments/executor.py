@@ -48,10 +48,11 @@ class Executor:
         if self.scheduler is not None:
             self.client = Client(self.scheduler)
         else:
-            # One thread per worker: the kernels are single-threaded and numba's own threads would only contend.
+            # One thread per worker, numba's included: the workers already use every core, so a run's parallel
+            # passes (model/mechanisms/day.py) would only contend.
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=logging.ERROR,
-                                         worker_dashboard_address=None)
+                                         worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
             self.client = Client(self._cluster)
         return self
 

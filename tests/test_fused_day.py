@@ -31,3 +31,26 @@ def test_fused_day_matches_mechanisms_in_order(scenario_factory, monkeypatch, ar
     ds_f, ds_r = fused.results(), reference.results()
     for var in ds_f.data_vars:
         assert np.array_equal(ds_f[var].values, ds_r[var].values, equal_nan=True), var
+
+
+def test_parallel_passes_give_the_same_numbers_as_one_thread(scenario_factory, monkeypatch):
+    import numba
+    from actlocally.model.mechanisms import day
+
+    ivs = [{"type": "service_hub", "schools": "all", "services": ["talking_therapies", "early_help", "food_support",
+                                                                   "youth_service"]},
+           {"type": "mental_health_support_team", "teams": 2, "schools": "all"}]
+    sc = scenario_factory(area="keighley_central", years=1, interventions=ivs)
+    numba.set_num_threads(1)
+    serial = LocalityModel(sc).run()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    monkeypatch.setattr(day, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(day, "BLOCKS_PER_THREAD", 7)  # uneven blocks, so packing referrals is exercised
+    assert day._blocks(serial.children.n) is not None or numba.config.NUMBA_NUM_THREADS < 2
+    parallel = LocalityModel(sc).run()
+    for store, fields in (("children", ChildArrays.FIELDS), ("families", FamilyArrays.FIELDS)):
+        for name in fields:
+            a, b = getattr(getattr(parallel, store), name), getattr(getattr(serial, store), name)
+            assert np.array_equal(a, b), (store, name)
+    assert [s.stats for s in parallel.services.services] == [s.stats for s in serial.services.services]
+    assert parallel.children.service_days.sum() > 0  # referrals were made, packed and served

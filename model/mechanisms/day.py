@@ -18,8 +18,9 @@ function, delete the `__pycache__/*.nbi` / `*.nbc` files (or touch this file) so
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ..state import IN_SUPPORT
 from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
@@ -57,10 +58,11 @@ def refresh_child_facts(model) -> None:
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _families_kernel(day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
-                     engagement, engagement_base, parent_status, parent_until, help_status, help_until, food_a,
-                     parent_a, food_refs, therapy_refs, help_refs, fam_state):
-    """Food support then parent wellbeing for every family; returns the three referral counts."""
+def _families_range(start, end, day, food_insecure, secure_until, food_status, food_until, hub_school,
+                    parent_depressed, parent_status, parent_until, help_status, help_until, food_a, parent_a,
+                    food_refs, therapy_refs, help_refs, fam_state):
+    """Food support then parent wellbeing for families `start..end-1`; referrals are written from row `start`
+    of each list on. Returns the three referral counts."""
     food_key, seek_mult, p_onset, p_recover, p_seek, secure_days, has_food = food_a
     (parent_key, referral_mult, pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay,
      has_therapy, has_help) = parent_a
@@ -69,7 +71,7 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
     n_h = 0
     # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
     # uses it (in support): most families have no service today, so their cache lines stay clean.
-    for f in range(food_insecure.shape[0]):
+    for f in range(start, end):
         hub = hub_school[f]
         was_insecure, status = food_insecure[f], food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
@@ -81,7 +83,7 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
         if new_status != status:  # support ended (protection starts) or referred
             food_status[f], food_until[f], secure_until[f] = new_status, until, secure
         if to_food:
-            food_refs[n_food] = f
+            food_refs[start + n_food] = f
             n_food += 1
         before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
@@ -95,25 +97,30 @@ def _families_kernel(day, food_insecure, secure_until, food_status, food_until, 
         if new_h_status != h_status:
             help_status[f], help_until[f] = new_h_status, h_until
         if to_therapy:
-            therapy_refs[n_t] = f
+            therapy_refs[start + n_t] = f
             n_t += 1
         if to_help:
-            help_refs[n_h] = f
+            help_refs[start + n_h] = f
             n_h += 1
         fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
-    # engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop
-    for f in range(engagement.shape[0]):
-        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
     return n_food, n_t, n_h
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-                     present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                     attainment_z, term_illness, fam_state, engagement,
-                     use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
-                     class_absent):
-    """Hunger, exposure, wellbeing, attendance and learning for every child; returns (youth, mh refs, absent)."""
+def _engagement_range(start, end, engagement, engagement_base, help_status, parent_a):
+    """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
+    gain, decay = parent_a[7], parent_a[8]
+    for f in range(start, end):
+        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _children_range(start, end, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+                    present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
+                    attainment_z, term_illness, fam_state, engagement,
+                    use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs):
+    """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`; referrals are written
+    from row `start` of each list on. Returns (youth referrals, mental-health referrals)."""
     hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
     exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
     (wb_key, mh_route, referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
@@ -121,11 +128,9 @@ def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, 
     (att_key, class_absence, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
      b_absent_yesterday, b_exposure, season_lo, illness_share) = attendance_a
     value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference = learning_a
-    class_absent[:] = 0.0
     n_youth = 0
     n_mh = 0
-    n_absent = 0
-    for i in range(family.shape[0]):
+    for i in range(start, end):
         # row numbers as unsigned integers: gathers need no negative-index wraparound
         f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
         c = np.uintp(class_id[i])
@@ -147,7 +152,7 @@ def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, 
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
                 youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
-                youth_refs[n_youth] = i
+                youth_refs[start + n_youth] = i
                 n_youth += 1
         # wellbeing
         was_difficult, mh = difficulty[i], mh_status[i]
@@ -163,35 +168,38 @@ def _children_kernel(day, family, facts, school, class_id, fixed, at_breakfast, 
         if supported:
             service_days[i] += 1
         if to_mh:
-            mh_refs[n_mh] = i
+            mh_refs[start + n_mh] = i
             n_mh += 1
         # attendance
         is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
                                          use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
                                          b_exposure, illness_share)
         present[i] = is_present
-        if not is_present:
-            n_absent += 1
-            class_absent[c] += 1.0
-            if ill:
-                term_illness[i] += 2
+        if ill:  # only ever true on an absence
+            term_illness[i] += 2
         # learning
         attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
                                         value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
                                         reference)
-    return n_youth, n_mh, n_absent
+    return n_youth, n_mh
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _count_day(present, hungry, fsm, female, term_possible, term_attended, hungry_counts):
-    """Sessions possible and attended today, and today's hungry children (all, FSM, girls): simple enough to
-    vectorise, so kept out of the child pass."""
+def _count_day(present, hungry, fsm, female, class_id, term_possible, term_attended, hungry_counts, class_absent):
+    """Sessions possible and attended today, absences by class, and today's hungry children (all, FSM, girls):
+    sums over all children, so kept out of the child pass (which may run in parallel). Returns today's absences."""
+    class_absent[:] = 0.0
+    n_absent = 0
     n_hungry = 0
     n_hungry_fsm = 0
     n_hungry_girls = 0
     for i in range(present.shape[0]):
+        p = present[i]
         term_possible[i] += 2
-        term_attended[i] += 2 * present[i]
+        term_attended[i] += 2 * p
+        if not p:
+            n_absent += 1
+            class_absent[class_id[i]] += 1.0
         h = hungry[i]
         n_hungry += h
         n_hungry_fsm += h & fsm[i]
@@ -199,29 +207,107 @@ def _count_day(present, hungry, fsm, female, term_possible, term_attended, hungr
     hungry_counts[0] = n_hungry
     hungry_counts[1] = n_hungry_fsm
     hungry_counts[2] = n_hungry_girls
+    return n_absent
+
+
+@njit(cache=True, parallel=True)
+def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
+                       parent_depressed, engagement, engagement_base, parent_status, parent_until, help_status,
+                       help_until, food_a, parent_a, food_refs, therapy_refs, help_refs, fam_state):
+    """The family pass over blocks of families on all threads; referral lists are then packed in row order."""
+    for k in prange(bounds.shape[0] - 1):
+        a, b = bounds[k], bounds[k + 1]
+        counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(
+            a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
+            parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
+            help_refs, fam_state)
+        _engagement_range(a, b, engagement, engagement_base, help_status, parent_a)
+    return _pack(bounds, counts, 0, food_refs), _pack(bounds, counts, 1, therapy_refs), _pack(bounds, counts, 2,
+                                                                                             help_refs)
+
+
+@njit(cache=True, parallel=True)
+def _children_parallel(bounds, counts, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+                       present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
+                       attainment_z, term_illness, fam_state, engagement, use_exposure, hunger_a, exposure_a,
+                       wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs):
+    """The child pass over blocks of children on all threads; referral lists are then packed in row order."""
+    for k in prange(bounds.shape[0] - 1):
+        counts[k, 0], counts[k, 1] = _children_range(
+            bounds[k], bounds[k + 1], day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+            present, exposure, mh_status, mh_until, youth_status, youth_until, service_days, attainment_z,
+            term_illness, fam_state, engagement, use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a,
+            learning_a, youth_refs, mh_refs)
+    return _pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs)
+
+
+@njit(cache=True)
+def _pack(bounds, counts, column, refs):
+    """Move each block's referrals (written from the block's first row) together, in block order: the same list,
+    in the same order, as one pass over all rows gives."""
+    n = 0
+    for k in range(bounds.shape[0] - 1):
+        for j in range(counts[k, column]):
+            refs[n + j] = refs[bounds[k] + j]  # n <= bounds[k]: a forward copy never overwrites unread entries
+        n += counts[k, column]
+    return n
+
+
+PARALLEL_MIN_ROWS = 20_000  # below this a day's pass is too short for threads to pay (assumption, measured ~50 us)
+BLOCKS_PER_THREAD = 8  # blocks of rows per thread: small enough to balance, large enough to keep rows contiguous
+
+
+def _blocks(n: int) -> np.ndarray | None:
+    """Row bounds of the blocks a parallel pass runs, or None to run it serially (one thread, or few rows).
+
+    Results do not depend on the blocks: every row's step reads only its own row, its family's and yesterday's
+    class figures, and referral lists are packed back into row order.
+    """
+    threads = numba.get_num_threads()
+    if threads < 2 or n < PARALLEL_MIN_ROWS:
+        return None
+    return np.linspace(0, n, threads * BLOCKS_PER_THREAD + 1).astype(np.int64)
 
 
 def step_day(model, day: int) -> None:
-    """Run the six array mechanisms for one school day (as `MECHANISMS` in order would), then queue referrals."""
+    """Run the six array mechanisms for one school day (as `MECHANISMS` in order would), then queue referrals.
+
+    Each pass runs on all of numba's threads for a large population (`numba.set_num_threads`; the batch executor's
+    workers use one), with the same numbers whatever the thread count.
+    """
     c, f = model.children, model.families
-    n_food, n_t, n_h = _families_kernel(
-        day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed,
-        f.engagement, f.engagement_base, f.parent_status, f.parent_until, f.help_status, f.help_until,
-        food_args(model), parent_wellbeing_args(model), model.family_buffer, model.family_buffer2,
-        model.family_buffer3, model.family_state)
+    family_args = (day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed)
+    parent_a = parent_wellbeing_args(model)
+    blocks = _blocks(f.n)
+    if blocks is None:
+        n_food, n_t, n_h = _families_range(
+            0, f.n, *family_args, f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model),
+            parent_a, model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
+        _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, parent_a)
+    else:
+        n_food, n_t, n_h = _families_parallel(
+            blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
+            f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model), parent_a,
+            model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
     use_exposure = model.crime_index is not None
     exposure_a = neighbourhood_args(model)
     exposure_max = float(c.exposure.max())
     if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
         exposure_max = (exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
-    n_youth, n_mh, n_absent = _children_kernel(
+    child_args = (
         day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
         c.youth_until, c.service_days, c.attainment_z, c.term_illness,
         model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
         child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
-        model.child_buffer2, model._class_absent)
-    _count_day(c.present, c.hungry, c.fsm, c.female, c.term_possible, c.term_attended, model.hungry_today)
+        model.child_buffer2)
+    blocks = _blocks(c.n)
+    if blocks is None:
+        n_youth, n_mh = _children_range(0, c.n, *child_args)
+    else:
+        n_youth, n_mh = _children_parallel(blocks, np.empty((blocks.size - 1, 2), np.int64), *child_args)
+    n_absent = _count_day(c.present, c.hungry, c.fsm, c.female, model.class_id, c.term_possible, c.term_attended,
+                          model.hungry_today, model._class_absent)
     model.services.refer("family_food", model.family_buffer[:n_food], day)
     model.services.refer("child_youth", model.child_buffer[:n_youth], day)
     model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
