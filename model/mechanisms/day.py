@@ -193,17 +193,17 @@ def _count_day(present, hungry, fsm, female, class_id, term_possible, term_atten
     n_hungry = 0
     n_hungry_fsm = 0
     n_hungry_girls = 0
-    for i in range(present.shape[0]):
-        p = present[i]
+    for i in range(present.shape[0]):  # branch-free: vectorises
         term_possible[i] += 2
-        term_attended[i] += 2 * p
-        if not p:
-            n_absent += 1
-            class_absent[class_id[i]] += 1.0
+        term_attended[i] += 2 * present[i]
         h = hungry[i]
         n_hungry += h
         n_hungry_fsm += h & fsm[i]
         n_hungry_girls += h & female[i]
+    for i in range(present.shape[0]):  # a separate loop: one well-predicted branch (most children are present)
+        if not present[i]:
+            n_absent += 1
+            class_absent[class_id[i]] += 1.0
     hungry_counts[0] = n_hungry
     hungry_counts[1] = n_hungry_fsm
     hungry_counts[2] = n_hungry_girls
@@ -263,8 +263,10 @@ def _blocks(n: int) -> np.ndarray | None:
     Results do not depend on the blocks: every row's step reads only its own row, its family's and yesterday's
     class figures, and referral lists are packed back into row order.
     """
+    if n < PARALLEL_MIN_ROWS:  # checked first: asking numba for its thread count costs ~20 us
+        return None
     threads = numba.get_num_threads()
-    if threads < 2 or n < PARALLEL_MIN_ROWS:
+    if threads < 2:
         return None
     return np.linspace(0, n, threads * BLOCKS_PER_THREAD + 1).astype(np.int64)
 
@@ -291,9 +293,9 @@ def step_day(model, day: int) -> None:
             model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
     use_exposure = model.crime_index is not None
     exposure_a = neighbourhood_args(model)
-    exposure_max = float(c.exposure.max())
+    exposure_max = 0.0  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
     if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
-        exposure_max = (exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
+        exposure_max = (float(c.exposure.max()) * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
     child_args = (
         day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,

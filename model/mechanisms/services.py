@@ -108,6 +108,18 @@ def _offer_kernel(key, day, ids, joined, status, until, which, need, use_need, f
     stats[0] += ids.shape[0]
 
 
+def _offer_constants(service, model) -> tuple:
+    """(stream key, logit P(DNA), distance coefficient, median distance): fixed for a run, so worked out once
+    (a daily call per service adds up: ~10 us each on a 100,000-pupil district)."""
+    consts = getattr(service, "_offer_constants", None)
+    if consts is None:
+        s = model.params.group("services")
+        consts = (model.streams[f"service:{service.name}"], float(logit(s["p_dna"])), float(s["b_dna_distance"]),
+                  float(model.params["population.median_distance_services_km"]))
+        service._offer_constants = consts
+    return consts
+
+
 def take_from_queue(service, model, day: int) -> None:
     """Offer today's places to the front of `service`'s queue and start support for those who engage."""
     service.credit += service.capacity_per_week / 5.0
@@ -121,16 +133,15 @@ def take_from_queue(service, model, day: int) -> None:
     store = getattr(model, store_name)
     is_family = store_name == "families"
     hosts = model.school_arrays.hosts.get(service.kind, model.school_arrays.no_hosts)
-    s = model.params.group("services")
+    key, logit_dna, b_distance, median_km = _offer_constants(service, model)
     stats = np.zeros(4, np.int64)
-    _offer_kernel(model.streams[f"service:{service.name}"], day, ids, joined, getattr(store, f"{prefix}_status"),
+    _offer_kernel(key, day, ids, joined, getattr(store, f"{prefix}_status"),
                   getattr(store, f"{prefix}_until"), getattr(store, f"{prefix}_service"),
                   # with no need field, any bool array stands in: the kernel does not read it (use_need is False)
                   getattr(store, need) if need else model.families.low_income, need is not None,
                   model.children.family, is_family, model.families.hub_school if is_family else model.children.school,
                   hosts, model.school_arrays.hub_dna_mult, model.families.distance_services_km,
-                  float(logit(s["p_dna"])), s["b_dna_distance"], model.params["population.median_distance_services_km"],
-                  service.support_days, service.index, stats)
+                  logit_dna, b_distance, median_km, service.support_days, service.index, stats)
     st = service.stats
     st["offered"] += int(stats[0])
     st["started"] += int(stats[1])
@@ -138,15 +149,38 @@ def take_from_queue(service, model, day: int) -> None:
     st["wait_days"] += int(stats[3])
 
 
+@njit(cache=True)
+def _route(ids, school, routes, n_services):
+    """Referred children grouped by the service their school routes them to (in referral order within each),
+    and how many go to each service; children whose school has no route (-1) are dropped."""
+    counts = np.zeros(n_services, np.int64)
+    for j in range(ids.shape[0]):
+        r = routes[school[ids[j]]]
+        if r >= 0:
+            counts[r] += 1
+    start = np.zeros(n_services, np.int64)
+    for k in range(1, n_services):
+        start[k] = start[k - 1] + counts[k - 1]
+    out = np.empty(ids.shape[0], ids.dtype)
+    for j in range(ids.shape[0]):
+        r = routes[school[ids[j]]]
+        if r >= 0:
+            out[start[r]] = ids[j]
+            start[r] += 1
+    return out, counts
+
+
 class ServiceNetwork:
     """The area's services, grouped by category, and the routing of referrals to them."""
 
     def __init__(self) -> None:
         self.services: list = []
+        self._first: dict[str, object] = {}  # category -> its first service (where unrouted referrals go)
 
     def add(self, service) -> None:
         service.index = len(self.services)
         self.services.append(service)
+        self._first.setdefault(service.category, service)
 
     def of_category(self, category: str) -> list:
         return [s for s in self.services if s.category == category]
@@ -155,7 +189,7 @@ class ServiceNetwork:
         return [s for s in self.services if s.kind == kind]
 
     def has(self, category: str) -> bool:
-        return any(s.category == category for s in self.services)
+        return category in self._first
 
     def refer(self, category: str, ids: np.ndarray, day: int) -> None:
         """Queue referred clients: by per-client route (children) or to the category's first service."""
@@ -164,9 +198,11 @@ class ServiceNetwork:
         if category in ("child_mh", "child_youth"):
             model = self.services[0].model
             routes = model.school_arrays.mh_route if category == "child_mh" else model.school_arrays.youth_route
-            svc = routes[model.children.school[ids]]
-            for s_idx in np.unique(svc):
-                if s_idx >= 0:
-                    self.services[s_idx].enqueue(ids[svc == s_idx], day)
+            routed, counts = _route(ids, model.children.school, routes, len(self.services))
+            start = 0
+            for s_idx, n in enumerate(counts):
+                if n:
+                    self.services[s_idx].enqueue(routed[start:start + n], day)
+                    start += n
         else:
-            self.of_category(category)[0].enqueue(ids, day)
+            self._first[category].enqueue(ids, day)
