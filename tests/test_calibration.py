@@ -161,9 +161,23 @@ def test_prior_transition_density_is_the_prior_whatever_the_particles():
 def test_parameters_the_kernel_does_not_move_stay_in_the_posterior_with_their_prior_spread(tmp_path):
     targets = synthetic_targets(600, runs=3)
     post = calibrate("holme_wood", populations=2, particles=30, seed=3, pupils=600, targets=targets,
-                     parameters=["attendance.a0", "learning.penalty_hunger"], moved=["attendance.a0"],
+                     parameters=["attendance.a0", "learning.penalty_hunger"], max_moved=1, screen_trajectories=2,
                      out_dir=tmp_path, predictive_draws=0).posterior
-    assert post.attrs["kernel_parameters"] == "attendance.a0"
+    # the screen saw that only attendance.a0 moves these (attendance) targets, and the kernel moved only it
+    assert post.attrs["kernel_parameters"] == "attendance.a0" and post.attrs["screen_runs"] == 2 * 3
+    assert float(post["screen_score"].sel(screen_parameter="learning.penalty_hunger")) == 0.0
+
+    # the diagnostics page says which parameters the kernel moved, with the screen and ESS by generation
+    from actlocally.calibration.report import write_report
+
+    with Executor(0) as ex:
+        page, table = write_report(post, targets, tmp_path / "report", ex, draws=5)
+    html = page.read_text()
+    assert "Which parameters the kernel moved" in html and "learning.penalty_hunger" in html
+    assert "effective sample size" in html and f"{post['effective_sample_size'].values[-1]:.0f}</td>" in html
+    assert {p.name for p in (tmp_path / "report").iterdir()} >= {"marginals.png", "pairs.png", "generations.png",
+                                                                  "predictive.png", "predictive.csv", "report.html"}
+    assert len(table) == len(targets.targets) and table["inside_90pct"].dtype == bool
     lo, hi = post["learning.penalty_hunger"].attrs["prior_low"], post["learning.penalty_hunger"].attrs["prior_high"]
     x = post["learning.penalty_hunger"].values
     assert lo <= x.min() and x.max() <= hi and np.ptp(x) > 0.5 * (hi - lo)
