@@ -7,6 +7,7 @@ task, never by arrival, which is why results do not depend on the number of work
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import resource
@@ -83,7 +84,7 @@ class Executor:
             return
         from dask.distributed import as_completed
 
-        futures = self.client.map(fn, items, pure=False)
+        futures = self.client.map(functools.partial(_one_thread, fn), items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in as_completed(futures):
@@ -99,6 +100,16 @@ class Executor:
         if self.client is None:
             return {"in-process": peak_memory_mb()}
         return self.client.run(peak_memory_mb)
+
+
+def _one_thread(fn: Callable[[Any], Any], item: Any) -> Any:
+    """Run a task with numba's parallel passes off in this thread: workers already fill the cores, and numba's
+    default threading layer must not be entered from two worker threads at once (a remote scheduler's workers may
+    run several tasks per process)."""
+    import numba
+
+    numba.set_num_threads(1)
+    return fn(item)
 
 
 def default_workers() -> int:
