@@ -78,7 +78,7 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
     table = Table(title=f"{area}: posterior of the free parameters (weighted mean and 90% interval)")
     moved = str(post.attrs["kernel_parameters"]).split()
     for col in ("parameter", "prior", "proposal", "posterior mean", "5%", "95%"):
-        table.add_column(col, justify="right" if col != "parameter" else "left")
+        table.add_column(col, justify="right" if col != "parameter" else "left", no_wrap=col == "parameter")
     w = post["weight"].values
     import numpy as np
 
