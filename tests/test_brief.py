@@ -201,6 +201,7 @@ def test_calibration_and_sensitivity_are_read_when_present(made, tmp_path):
     assert "learning.b_hunger (0.70)" in text and "Sobol total-order index for months_of_progress" in text
     assert "ABC-SMC, 50 posterior draws" in text and "1 of 2 observed figures" in text
     assert "not yet calibrated" not in text and "No sensitivity analysis" not in text
+    assert "across the parameter values that fit the area's data" in text  # the ranges carry parameter uncertainty
 
 
 def test_bad_input_gives_one_clear_message(made, tmp_path):
