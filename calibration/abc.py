@@ -29,14 +29,13 @@ import pyabc
 import xarray as xr
 from actlocally.experiments.executor import Executor
 from actlocally.experiments.storage import write_netcdf_atomic
-from actlocally.model.locality import LocalityModel
 from actlocally.model.params import DEFAULTS
 from actlocally.model.scenario import Scenario, load_scenario
 from scipy.special import ndtr
 
 from .posterior import POSTERIORS_DIR
+from .runs import run_statistics
 from .screen import PriorTransition, screen, select_moved
-from .statistics import statistics
 from .targets import TargetsFile, load_targets
 
 
@@ -75,17 +74,6 @@ class Simulator:
         fitted = {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
         params = dict(self.fixed) | fitted
         return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
-
-
-def run_statistics(scenario: Scenario, params: dict[str, float], replicate: int, pupils: int,
-                   names: tuple[str, ...] | list[str]) -> dict[str, float]:
-    """One one-year run with these parameters; its named statistics."""
-    model = LocalityModel(scenario.model_copy(update={"years": 1}), replicate=replicate, pupils=pupils,
-                          parameters=params)
-    model.run()
-    out = statistics(model, list(names))
-    model.release()
-    return out
 
 
 def baseline_scenario(area: str) -> Scenario:

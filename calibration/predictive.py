@@ -6,33 +6,16 @@ The calibration stores its check in the posterior file (`target_observed`, `targ
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.executor import Executor
-from actlocally.model.scenario import Scenario
 
-from .abc import baseline_scenario, run_statistics
+from .abc import baseline_scenario
 from .posterior import draw
+from .runs import StatisticsRun, run_task
 from .statistics import STATISTICS
 from .targets import TargetsFile
-
-
-@dataclasses.dataclass(frozen=True)
-class _Check:
-    """One predictive-check run (picklable task for the executor)."""
-
-    scenario: Scenario
-    params: tuple[tuple[str, float], ...]
-    replicate: int
-    pupils: int
-    names: tuple[str, ...]
-
-
-def _run_check(task: _Check) -> dict[str, float]:
-    return run_statistics(task.scenario, dict(task.params), task.replicate, task.pupils, task.names)
 
 
 def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
@@ -41,10 +24,10 @@ def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Exec
     area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
     names = tuple(targets.targets)
     scenario = baseline_scenario(area)
-    tasks = [_Check(scenario, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
+    tasks = [StatisticsRun(scenario, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
              for r in range(draws)]
     sims = [None] * draws
-    for i, stats in executor.map_unordered(_run_check, tasks):
+    for i, stats in executor.map_unordered(run_task, tasks):
         sims[i] = stats
     sim = pd.DataFrame(sims)
     rows = []

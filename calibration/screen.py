@@ -14,8 +14,6 @@ uncertainty (sd), so a parameter is ranked by how far it moves the ABC distance.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pyabc
@@ -26,24 +24,9 @@ from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 from scipy import stats
 
+from .runs import StatisticsRun, run_task
+
 LEVELS = 4  # Morris grid levels (SALib's default)
-
-
-@dataclasses.dataclass(frozen=True)
-class _ScreenRun:
-    """One point of a Morris trajectory (picklable task for the executor)."""
-
-    scenario: Scenario
-    params: tuple[tuple[str, float], ...]
-    replicate: int
-    pupils: int
-    names: tuple[str, ...]
-
-
-def _run(task: _ScreenRun) -> dict[str, float]:
-    from .abc import run_statistics  # abc imports this module
-
-    return run_statistics(task.scenario, dict(task.params), task.replicate, task.pupils, task.names)
 
 
 def screen(scenario: Scenario, sds: dict[str, float], ranges: dict[str, tuple[float, float]], executor: Executor,
@@ -54,10 +37,10 @@ def screen(scenario: Scenario, sds: dict[str, float], ranges: dict[str, tuple[fl
     problem = {"num_vars": len(names), "names": names, "bounds": [list(ranges[n]) for n in names]}
     x = morris_sample.sample(problem, trajectories, num_levels=LEVELS, seed=seed)
     points = len(names) + 1
-    tasks = [_ScreenRun(scenario, tuple(zip(names, map(float, row), strict=True)),
+    tasks = [StatisticsRun(scenario, tuple(zip(names, map(float, row), strict=True)),
                         5_000_000 + seed * 1000 + i // points, pupils, tuple(sds)) for i, row in enumerate(x)]
     sims: list[dict | None] = [None] * len(tasks)
-    for i, result in executor.map_unordered(_run, tasks):
+    for i, result in executor.map_unordered(run_task, tasks):
         sims[i] = result
     y = pd.DataFrame(sims)
     mu_star = np.empty((len(names), len(sds)))
