@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from .mechanisms.services import KINDS, Queue, take_from_queue
 from .state import ChildArrays, FamilyArrays, RowView
@@ -101,6 +102,7 @@ class Service(mesa.Agent):
         n_clients = model.children.n if self.category.startswith("child") else model.families.n
         self.queue = Queue(n_clients // 8)
         self.stats = dict.fromkeys(("referred", "offered", "started", "dna", "wait_days", "queue_days"), 0)
+        self._offer_stats = np.zeros(4, np.int64)  # the offer kernel's counts for one day (reused)
 
     @property
     def queue_length(self) -> int:

@@ -80,6 +80,7 @@ class LocalityModel(mesa.Model):
         n_classes = len(self.school_agents) * N_YEAR_GROUPS
         self._class_absence = np.zeros(n_classes)
         self._class_absent = np.zeros(n_classes)
+        self._class_absent_blocks = np.zeros((0, n_classes))  # per block of a parallel child pass
         self.class_size = np.zeros(n_classes)
         self.present_today = self.children.n
         self._mean_absence = 0.0

@@ -8,9 +8,10 @@ from scipy.stats import norm
 
 from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
 from .eef import months_of_progress
-from .tallies import N_CELLS, tally, values_by_group
+from .tallies import CellSum as Z
 from .tallies import CellTally as T
 from .tallies import SchoolTally as S
+from .tallies import tally
 
 # Every group is a union of the four cells 2 * fsm + female, so a group's total is a sum of cell totals.
 GROUP_CELLS = {"all": (0, 1, 2, 3), "disadvantaged": (2, 3), "other": (0, 1), "girls": (1, 3), "boys": (0, 2)}
@@ -50,16 +51,6 @@ SERVICE_VARS = {
     "started": ("clients", "clients starting support"),
     "did_not_attend": ("clients", "offers not taken up (did not attend)"),
 }
-
-
-def group_cells(model) -> np.ndarray:
-    """Each pupil's cell, 2 * fsm + female (see GROUP_CELLS)."""
-    c = model.children
-    return 2 * c.fsm.astype(np.intp) + c.female
-
-
-# GROUP_MEMBERS[g, cell]: whether that cell belongs to group g
-GROUP_MEMBERS = np.array([[k in members for k in range(N_CELLS)] for members in GROUP_CELLS.values()])
 
 
 def by_group(cell_table: np.ndarray) -> np.ndarray:
@@ -120,8 +111,9 @@ class Recorder:
         for i, iv in enumerate(model.interventions):
             active = max(0, model.today.index + 1 - max(first_day, iv.params.start_day))
             self.cost[t, i] = iv.annual_cost_gbp(model) * active / DAYS_PER_YEAR
-        cells, schools, family_cells = tally(model, c.term_possible, c.term_attended, c.term_illness, self.thresholds)
-        g = by_group(cells)
+        cells, schools, family_cells, sums = tally(model, c.term_possible, c.term_attended, c.term_illness,
+                                                   self.thresholds)
+        g, z = by_group(cells), by_group(sums)
         n = g[:, T.PUPILS]
         columns = {
             "attendance_rate": _ratio(g[:, T.ATTENDED], g[:, T.POSSIBLE]),
@@ -135,16 +127,12 @@ class Recorder:
         }
         for k, v in columns.items():
             self.tg[k][t] = v
-        cell = group_cells(model)
-        attainment = values_by_group(c.attainment_z, cell, GROUP_MEMBERS)
-        progress = values_by_group(c.attainment_z - c.attainment_start_z, cell, GROUP_MEMBERS)
         for j, members in enumerate(GROUP_CELLS.values()):
             fams = (family_cells & sum(1 << k for k in members)) != 0  # a family's parent counts once per group
             self.tg["parent_depression_prevalence"][t, j] = (
                 np.count_nonzero(f.parent_depressed & fams) / np.count_nonzero(fams) if n[j] else np.nan)
-            # float32 means of each group's values in row order, summed as numpy sums them (reproducible)
-            self.tg["mean_attainment_z"][t, j] = float(attainment[j].mean()) if n[j] else np.nan
-            self.tg["progress_months"][t, j] = float(months_of_progress(progress[j].mean())) if n[j] else np.nan
+            self.tg["mean_attainment_z"][t, j] = z[j, Z.ATTAINMENT_Z] / n[j] if n[j] else np.nan
+            self.tg["progress_months"][t, j] = float(months_of_progress(z[j, Z.PROGRESS_Z] / n[j])) if n[j] else np.nan
         self.ts["attendance_rate_school"][t] = _ratio(schools[:, S.ATTENDED], schools[:, S.POSSIBLE])
         self.ts["persistent_absence_rate_school"][t] = _ratio(schools[:, S.PERSISTENT], schools[:, S.WITH_SESSIONS])
         term_days = TERM_DAYS[model.today.term_of_year]
@@ -167,15 +155,15 @@ class Recorder:
 
     def year_end(self, model) -> None:
         c, y = model.children, model.today.year
-        cells, _, _ = tally(model, c.sessions_possible, c.sessions_attended, c.illness_sessions, self.thresholds)
-        g = by_group(cells)
+        cells, _, _, sums = tally(model, c.sessions_possible, c.sessions_attended, c.illness_sessions, self.thresholds)
+        g, z = by_group(cells), by_group(sums)
         self.yg["attendance_rate_year"][y] = _ratio(g[:, T.ATTENDED], g[:, T.POSSIBLE])
         self.yg["persistent_absence_rate_year"][y] = _ratio(g[:, T.PERSISTENT], g[:, T.WITH_SESSIONS])
         self.yg["severe_absence_rate_year"][y] = _ratio(g[:, T.SEVERE], g[:, T.WITH_SESSIONS])
         self.yg["expected_standard_share_year"][y] = _ratio(g[:, T.EXPECTED], g[:, T.ASSESSED])
-        progress = values_by_group(c.attainment_z - c.attainment_start_z, group_cells(model), GROUP_MEMBERS)
-        for j, values in enumerate(progress):
-            self.yg["progress_months_year"][y, j] = float(months_of_progress(values.mean()))
+        for j in range(len(GROUPS)):
+            n = g[j, T.PUPILS]
+            self.yg["progress_months_year"][y, j] = float(months_of_progress(z[j, Z.PROGRESS_Z] / n)) if n else np.nan
 
     def dataset(self, model) -> xr.Dataset:
         """All results as one labelled Dataset (no replicate dimension; the runner adds it)."""

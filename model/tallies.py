@@ -1,8 +1,9 @@
 """Integer tallies for the recorder: one pass over pupils, counts and sums by (FSM, sex) cell and by school.
 
 Results are ratios of whole numbers (sessions, pupils), so tallying them in one compiled pass gives exactly
-the numbers masked numpy sums give, at a fraction of the time. Cells are 2 * fsm + female (see
-`results.GROUP_CELLS`, which says which cells make up each result group).
+the numbers masked numpy sums give, at a fraction of the time. Attainment is summed per cell in float64 in the
+same pass (row order, so the same numbers every run). Cells are 2 * fsm + female (see `results.GROUP_CELLS`,
+which says which cells make up each result group).
 """
 
 from __future__ import annotations
@@ -40,11 +41,21 @@ class SchoolTally(IntEnum):
     PERSISTENT = 3
 
 
+class CellSum(IntEnum):
+    """Columns of the per-cell float sums."""
+
+    ATTAINMENT_Z = 0
+    PROGRESS_Z = 1  # attainment_z - attainment_start_z
+
+
 @njit(cache=True)
 def _tally(fsm, female, family, school, possible, attended, illness, difficulty, year_group, attainment_z,
-           thresholds, cells_out, schools_out, family_cells):
+           attainment_start_z, thresholds, cells_out, schools_out, family_cells, sums_out):
     for i in range(fsm.shape[0]):
         k = 2 * np.intp(fsm[i]) + np.intp(female[i])
+        z = attainment_z[i]
+        sums_out[k, CellSum.ATTAINMENT_Z] += z
+        sums_out[k, CellSum.PROGRESS_Z] += z - attainment_start_z[i]  # the float32 difference, as stored values
         p = np.int64(possible[i])
         a = np.int64(attended[i])
         missed = p - a
@@ -72,10 +83,11 @@ def _tally(fsm, female, family, school, possible, attended, illness, difficulty,
 
 
 def tally(model, possible: np.ndarray, attended: np.ndarray, illness: np.ndarray,
-          thresholds: dict[int, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Integer tallies of these session counters and today's state.
+          thresholds: dict[int, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Integer tallies of these session counters and today's state, and attainment sums.
 
-    Returns (cells x CellTally, schools x SchoolTally, per family a bit 1 << cell for each cell it has children in).
+    Returns (cells x CellTally, schools x SchoolTally, per family a bit 1 << cell for each cell it has children in,
+    cells x CellSum float64 sums).
     """
     c = model.children
     thr = np.full(128, np.nan)  # by year group; NaN where not assessed
@@ -84,27 +96,7 @@ def tally(model, possible: np.ndarray, attended: np.ndarray, illness: np.ndarray
     cells = np.zeros((N_CELLS, len(CellTally)), np.int64)
     schools = np.zeros((len(model.school_agents), len(SchoolTally)), np.int64)
     family_cells = np.zeros(model.families.n, np.uint8)
+    sums = np.zeros((N_CELLS, len(CellSum)))
     _tally(c.fsm, c.female, c.family, c.school, possible, attended, illness, c.difficulty, c.year_group,
-           c.attainment_z, thr, cells, schools, family_cells)
-    return cells, schools, family_cells
-
-
-@njit(cache=True)
-def _gather_by_group(values, cells, member, out, counts):
-    for i in range(values.shape[0]):
-        k = cells[i]
-        for j in range(member.shape[0]):
-            if member[j, k]:
-                out[j, counts[j]] = values[i]
-                counts[j] += 1
-
-
-def values_by_group(values: np.ndarray, cells: np.ndarray, member: np.ndarray) -> list[np.ndarray]:
-    """For each group (rows of `member`, groups x cells), its pupils' values in row order: `values[mask]`.
-
-    The copies are exactly the masked copies numpy would make, so their float means are the same numbers.
-    """
-    out = np.empty((member.shape[0], values.shape[0]), values.dtype)
-    counts = np.zeros(member.shape[0], np.int64)
-    _gather_by_group(values, cells, member, out, counts)
-    return [out[j, :counts[j]] for j in range(member.shape[0])]
+           c.attainment_z, c.attainment_start_z, thr, cells, schools, family_cells, sums)
+    return cells, schools, family_cells, sums

@@ -46,7 +46,7 @@ def test_parallel_passes_give_the_same_numbers_as_one_thread(scenario_factory, m
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     monkeypatch.setattr(day, "PARALLEL_MIN_ROWS", 0)
     monkeypatch.setattr(day, "BLOCKS_PER_THREAD", 7)  # uneven blocks, so packing referrals is exercised
-    assert day._blocks(serial.children.n) is not None or numba.config.NUMBA_NUM_THREADS < 2
+    assert day._blocks(serial.children.n, numba.get_num_threads()) is not None or numba.config.NUMBA_NUM_THREADS < 2
     parallel = LocalityModel(sc).run()
     for store, fields in (("children", ChildArrays.FIELDS), ("families", FamilyArrays.FIELDS)):
         for name in fields:

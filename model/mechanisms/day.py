@@ -71,7 +71,8 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
     n_h = 0
     # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
     # uses it (in support): most families have no service today, so their cache lines stay clean.
-    for f in range(start, end):
+    for row in range(start, end):
+        f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
         hub = hub_school[f]
         was_insecure, status = food_insecure[f], food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
@@ -83,7 +84,7 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
         if new_status != status:  # support ended (protection starts) or referred
             food_status[f], food_until[f], secure_until[f] = new_status, until, secure
         if to_food:
-            food_refs[start + n_food] = f
+            food_refs[start + n_food] = row
             n_food += 1
         before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
@@ -97,10 +98,10 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
         if new_h_status != h_status:
             help_status[f], help_until[f] = new_h_status, h_until
         if to_therapy:
-            therapy_refs[start + n_t] = f
+            therapy_refs[start + n_t] = row
             n_t += 1
         if to_help:
-            help_refs[start + n_h] = f
+            help_refs[start + n_h] = row
             n_h += 1
         fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
     return n_food, n_t, n_h
@@ -110,17 +111,23 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
 def _engagement_range(start, end, engagement, engagement_base, help_status, parent_a):
     """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
     gain, decay = parent_a[7], parent_a[8]
-    for f in range(start, end):
+    for row in range(start, end):
+        f = np.uintp(row)
         engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_range(start, end, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+def _children_range(start, end, block, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
                     present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                    attainment_z, term_illness, fam_state, engagement,
-                    use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs):
-    """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`; referrals are written
-    from row `start` of each list on. Returns (youth referrals, mental-health referrals)."""
+                    attainment_z, term_possible, term_attended, term_illness, fam_state, engagement,
+                    use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
+                    class_absent):
+    """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
+
+    Referrals are written from row `start` of each list on; today's absences by class go to row `block` of
+    `class_absent` (blocks x classes; whole numbers, so summing the rows in any order gives the same figures).
+    Returns (youth referrals, mental-health referrals, absences, hungry children, hungry FSM, hungry girls).
+    """
     hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
     exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
     (wb_key, mh_route, referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
@@ -128,10 +135,17 @@ def _children_range(start, end, day, family, facts, school, class_id, fixed, at_
     (att_key, class_absence, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
      b_absent_yesterday, b_exposure, season_lo, illness_share) = attendance_a
     value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference = learning_a
+    absent_by_class = class_absent[block]
+    absent_by_class[:] = 0.0
     n_youth = 0
     n_mh = 0
-    for i in range(start, end):
-        # row numbers as unsigned integers: gathers need no negative-index wraparound
+    n_absent = 0
+    n_hungry = 0
+    n_hungry_fsm = 0
+    n_hungry_girls = 0
+    for row in range(start, end):
+        # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
+        i = np.uintp(row)
         f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
         c = np.uintp(class_id[i])
         # attendance's log-odds before this child's own state: started first, it overlaps the steps below
@@ -152,7 +166,7 @@ def _children_range(start, end, day, family, facts, school, class_id, fixed, at_
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
                 youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
-                youth_refs[start + n_youth] = i
+                youth_refs[start + n_youth] = row
                 n_youth += 1
         # wellbeing
         was_difficult, mh = difficulty[i], mh_status[i]
@@ -168,46 +182,28 @@ def _children_range(start, end, day, family, facts, school, class_id, fixed, at_
         if supported:
             service_days[i] += 1
         if to_mh:
-            mh_refs[start + n_mh] = i
+            mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance
         is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
                                          use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
                                          b_exposure, illness_share)
         present[i] = is_present
-        if ill:  # only ever true on an absence
-            term_illness[i] += 2
+        term_possible[i] += 2
+        term_attended[i] += 2 * is_present
+        if not is_present:
+            n_absent += 1
+            absent_by_class[c] += 1.0
+            if ill:  # only ever true on an absence
+                term_illness[i] += 2
+        n_hungry += h
+        n_hungry_fsm += h & ((fact & FSM) != 0)
+        n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
         attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
                                         value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
                                         reference)
-    return n_youth, n_mh
-
-
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _count_day(present, hungry, fsm, female, class_id, term_possible, term_attended, hungry_counts, class_absent):
-    """Sessions possible and attended today, absences by class, and today's hungry children (all, FSM, girls):
-    sums over all children, so kept out of the child pass (which may run in parallel). Returns today's absences."""
-    class_absent[:] = 0.0
-    n_absent = 0
-    n_hungry = 0
-    n_hungry_fsm = 0
-    n_hungry_girls = 0
-    for i in range(present.shape[0]):  # branch-free: vectorises
-        term_possible[i] += 2
-        term_attended[i] += 2 * present[i]
-        h = hungry[i]
-        n_hungry += h
-        n_hungry_fsm += h & fsm[i]
-        n_hungry_girls += h & female[i]
-    for i in range(present.shape[0]):  # a separate loop: one well-predicted branch (most children are present)
-        if not present[i]:
-            n_absent += 1
-            class_absent[class_id[i]] += 1.0
-    hungry_counts[0] = n_hungry
-    hungry_counts[1] = n_hungry_fsm
-    hungry_counts[2] = n_hungry_girls
-    return n_absent
+    return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls
 
 
 @njit(cache=True, parallel=True)
@@ -229,15 +225,15 @@ def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_st
 @njit(cache=True, parallel=True)
 def _children_parallel(bounds, counts, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
                        present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                       attainment_z, term_illness, fam_state, engagement, use_exposure, hunger_a, exposure_a,
-                       wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs):
+                       attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
+                       hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent):
     """The child pass over blocks of children on all threads; referral lists are then packed in row order."""
     for k in prange(bounds.shape[0] - 1):
-        counts[k, 0], counts[k, 1] = _children_range(
-            bounds[k], bounds[k + 1], day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-            present, exposure, mh_status, mh_until, youth_status, youth_until, service_days, attainment_z,
-            term_illness, fam_state, engagement, use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a,
-            learning_a, youth_refs, mh_refs)
+        counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5] = _children_range(
+            bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
+            difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
+            attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure, hunger_a,
+            exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
     return _pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs)
 
 
@@ -257,18 +253,26 @@ PARALLEL_MIN_ROWS = 20_000  # below this a day's pass is too short for threads t
 BLOCKS_PER_THREAD = 8  # blocks of rows per thread: small enough to balance, large enough to keep rows contiguous
 
 
-def _blocks(n: int) -> np.ndarray | None:
+_BOUNDS: dict[tuple[int, int, int], np.ndarray] = {}  # (rows, threads, blocks per thread) -> block bounds
+
+
+def _blocks(n: int, threads: int) -> np.ndarray | None:
     """Row bounds of the blocks a parallel pass runs, or None to run it serially (one thread, or few rows).
 
     Results do not depend on the blocks: every row's step reads only its own row, its family's and yesterday's
-    class figures, and referral lists are packed back into row order.
+    class figures, referral lists are packed back into row order and the day's counts are whole numbers.
     """
-    if n < PARALLEL_MIN_ROWS:  # checked first: asking numba for its thread count costs ~20 us
+    if n < PARALLEL_MIN_ROWS or threads < 2:
         return None
-    threads = numba.get_num_threads()
-    if threads < 2:
-        return None
-    return np.linspace(0, n, threads * BLOCKS_PER_THREAD + 1).astype(np.int64)
+    key = (n, threads, BLOCKS_PER_THREAD)
+    if key not in _BOUNDS:
+        _BOUNDS[key] = np.linspace(0, n, threads * BLOCKS_PER_THREAD + 1).astype(np.int64)
+    return _BOUNDS[key]
+
+
+def _threads(model) -> int:
+    """numba's thread count, asked only when a pass is large enough to run in parallel (the call costs ~1-20 us)."""
+    return numba.get_num_threads() if max(model.children.n, model.families.n) >= PARALLEL_MIN_ROWS else 1
 
 
 def step_day(model, day: int) -> None:
@@ -278,9 +282,10 @@ def step_day(model, day: int) -> None:
     workers use one), with the same numbers whatever the thread count.
     """
     c, f = model.children, model.families
+    threads = _threads(model)
     family_args = (day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed)
     parent_a = parent_wellbeing_args(model)
-    blocks = _blocks(f.n)
+    blocks = _blocks(f.n, threads)
     if blocks is None:
         n_food, n_t, n_h = _families_range(
             0, f.n, *family_args, f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model),
@@ -299,20 +304,25 @@ def step_day(model, day: int) -> None:
     child_args = (
         day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
-        c.youth_until, c.service_days, c.attainment_z, c.term_illness,
+        c.youth_until, c.service_days, c.attainment_z, c.term_possible, c.term_attended, c.term_illness,
         model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
         child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
         model.child_buffer2)
-    blocks = _blocks(c.n)
+    blocks = _blocks(c.n, threads)
     if blocks is None:
-        n_youth, n_mh = _children_range(0, c.n, *child_args)
+        n_youth, n_mh, n_absent, *hungry = _children_range(0, c.n, 0, *child_args, model._class_absent[None, :])
     else:
-        n_youth, n_mh = _children_parallel(blocks, np.empty((blocks.size - 1, 2), np.int64), *child_args)
-    n_absent = _count_day(c.present, c.hungry, c.fsm, c.female, model.class_id, c.term_possible, c.term_attended,
-                          model.hungry_today, model._class_absent)
+        n = blocks.size - 1
+        if model._class_absent_blocks.shape[0] != n:
+            model._class_absent_blocks = np.zeros((n, model._class_absent.size))
+        counts = np.empty((n, 6), np.int64)
+        n_youth, n_mh = _children_parallel(blocks, counts, *child_args, model._class_absent_blocks)
+        n_absent, *hungry = counts[:, 2:].sum(axis=0)
+        model._class_absent_blocks.sum(axis=0, out=model._class_absent)  # whole numbers: exact in any order
+    model.hungry_today[:] = hungry
     model.services.refer("family_food", model.family_buffer[:n_food], day)
     model.services.refer("child_youth", model.child_buffer[:n_youth], day)
     model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
     model.services.refer("parent_mh", model.family_buffer2[:n_t], day)
     model.services.refer("family_help", model.family_buffer3[:n_h], day)
-    end_attendance(model, n_absent)
+    end_attendance(model, int(n_absent))

@@ -73,8 +73,9 @@ class Queue:
         self.ids[: ids.size], self.days[: ids.size] = ids, days
 
     def pop(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        ids = self.ids[self.head:self.head + k].copy()
-        days = self.days[self.head:self.head + k].copy()
+        """The first `k` clients and the days they joined: views, valid until the next `push` or `discard`."""
+        ids = self.ids[self.head:self.head + k]
+        days = self.days[self.head:self.head + k]
         self.head += k
         return ids, days
 
@@ -108,16 +109,28 @@ def _offer_kernel(key, day, ids, joined, status, until, which, need, use_need, f
     stats[0] += ids.shape[0]
 
 
-def _offer_constants(service, model) -> tuple:
-    """(stream key, logit P(DNA), distance coefficient, median distance): fixed for a run, so worked out once
-    (a daily call per service adds up: ~10 us each on a 100,000-pupil district)."""
-    consts = getattr(service, "_offer_constants", None)
-    if consts is None:
-        s = model.params.group("services")
-        consts = (model.streams[f"service:{service.name}"], float(logit(s["p_dna"])), float(s["b_dna_distance"]),
-                  float(model.params["population.median_distance_services_km"]))
-        service._offer_constants = consts
-    return consts
+def _offer_args(service, model) -> tuple:
+    """The offer kernel's arguments after the clients: the stream key, the client arrays, the schools' hub
+    arrays and the constants. Fixed until the schools are refreshed, so built once per refresh (a daily call per
+    service adds up: ~10 us each on a 100,000-pupil district)."""
+    cached = getattr(service, "_offer_args", None)
+    if cached is not None and cached[0] is model.school_arrays:
+        return cached[1]
+    s = model.params.group("services")
+    store_name, prefix, need = CATEGORIES[service.category]
+    store = getattr(model, store_name)
+    is_family = store_name == "families"
+    schools = model.school_arrays
+    args = (model.streams[f"service:{service.name}"], getattr(store, f"{prefix}_status"),
+            getattr(store, f"{prefix}_until"), getattr(store, f"{prefix}_service"),
+            # with no need field, any bool array stands in: the kernel does not read it (use_need is False)
+            getattr(store, need) if need else model.families.low_income, need is not None,
+            model.children.family, is_family, model.families.hub_school if is_family else model.children.school,
+            schools.hosts.get(service.kind, schools.no_hosts), schools.hub_dna_mult,
+            model.families.distance_services_km, float(logit(s["p_dna"])), float(s["b_dna_distance"]),
+            float(model.params["population.median_distance_services_km"]), service.support_days, service.index)
+    service._offer_args = (schools, args)
+    return args
 
 
 def take_from_queue(service, model, day: int) -> None:
@@ -129,19 +142,10 @@ def take_from_queue(service, model, day: int) -> None:
     if k == 0:
         return
     ids, joined = service.queue.pop(k)
-    store_name, prefix, need = CATEGORIES[service.category]
-    store = getattr(model, store_name)
-    is_family = store_name == "families"
-    hosts = model.school_arrays.hosts.get(service.kind, model.school_arrays.no_hosts)
-    key, logit_dna, b_distance, median_km = _offer_constants(service, model)
-    stats = np.zeros(4, np.int64)
-    _offer_kernel(key, day, ids, joined, getattr(store, f"{prefix}_status"),
-                  getattr(store, f"{prefix}_until"), getattr(store, f"{prefix}_service"),
-                  # with no need field, any bool array stands in: the kernel does not read it (use_need is False)
-                  getattr(store, need) if need else model.families.low_income, need is not None,
-                  model.children.family, is_family, model.families.hub_school if is_family else model.children.school,
-                  hosts, model.school_arrays.hub_dna_mult, model.families.distance_services_km,
-                  logit_dna, b_distance, median_km, service.support_days, service.index, stats)
+    key, *args = _offer_args(service, model)
+    stats = service._offer_stats
+    stats[:] = 0
+    _offer_kernel(key, day, ids, joined, *args, stats)
     st = service.stats
     st["offered"] += int(stats[0])
     st["started"] += int(stats[1])
