@@ -178,6 +178,29 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _reference_rows(model: LocalityModel, sample: int) -> np.ndarray:
+    """Rows of whole families, so the reference has the full model's mix of families per child (siblings too)."""
+    fam_order = model.streams.generator("bench").permutation(model.families.n)
+    sizes = np.bincount(model.children.family, minlength=model.families.n)
+    take = fam_order[: int(np.searchsorted(np.cumsum(sizes[fam_order]), min(sample, model.children.n))) + 1]
+    return np.flatnonzero(np.isin(model.children.family, take))
+
+
+def _time_reference(model: LocalityModel, rows: np.ndarray, days: int, seed: int) -> float:
+    """ns per child-day of the per-agent reference on these rows of `model`."""
+    ref = ReferenceModel(model, rows, seed=seed)
+    gc.disable()
+    t0 = time.perf_counter()
+    for _ in range(days):
+        ref.step()
+    elapsed = time.perf_counter() - t0
+    gc.enable()
+    ids = getattr(mesa.Agent, "_ids", None)  # as LocalityModel.release: let the reference model be freed
+    if isinstance(ids, dict):
+        ids.pop(ref, None)
+    return elapsed / (rows.size * days) * 1e9
+
+
 def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference_days: int = 30,
                   scenario: str = "baseline_bradford", repeats: int = 3) -> dict:
     """Measure build, JIT-warm run, per-child-day cost, memory and the per-agent reference.
@@ -185,7 +208,8 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     The run is timed on numba's threads (`threads`: all cores unless NUMBA_NUM_THREADS says otherwise) and on one
     thread (`*_one_thread`); the reference is single-threaded Python, as a per-agent Mesa model is.
     Times are the best of `repeats` with the garbage collector off while timing (as timeit does): on a shared
-    machine the minimum is the stable figure.
+    machine the minimum is the stable figure. The reference is timed after every run, not in a block at the end,
+    so a change in the machine's load during the benchmark affects both sides of the speed-up alike.
     """
     warm = LocalityModel("baseline_holme_wood", pupils=500)  # compile or load cached kernels
     for _ in range(3):
@@ -200,10 +224,12 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     all_threads = numba.get_num_threads()
     build_s = math.inf
     run_s = {}  # threads -> best run time
+    ref_ns = math.inf
     model = None
+    rows = None
     for threads in sorted({1, all_threads}):
-        numba.set_num_threads(threads)
-        for _ in range(max(1, repeats)):
+        for r in range(max(1, repeats)):
+            numba.set_num_threads(threads)
             if model is not None:
                 model.release()  # Mesa 3.3 keeps every model alive otherwise (mesa#3179): memory would grow
             model = None
@@ -211,31 +237,19 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
             t0 = time.perf_counter()
             model = LocalityModel(scenario, pupils=pupils)
             build_s = min(build_s, time.perf_counter() - t0)
+            if rows is None:
+                rows = _reference_rows(model, reference_sample)
             gc.disable()
             t0 = time.perf_counter()
             model.run()
             run_s[threads] = min(run_s.get(threads, math.inf), time.perf_counter() - t0)
             gc.enable()
+            ref_ns = min(ref_ns, _time_reference(model, rows, reference_days, seed=r + 1))
     numba.set_num_threads(all_threads)
     n = model.children.n
     days = model.calendar.n_days
     ns = {k: v / (n * days) * 1e9 for k, v in run_s.items()}
     state_bytes = model.children.nbytes + model.families.nbytes
-
-    # Whole families, so the reference has the full model's mix of families per child (siblings included).
-    fam_order = model.streams.generator("bench").permutation(model.families.n)
-    sizes = np.bincount(model.children.family, minlength=model.families.n)
-    take = fam_order[: int(np.searchsorted(np.cumsum(sizes[fam_order]), min(reference_sample, n))) + 1]
-    rows = np.flatnonzero(np.isin(model.children.family, take))
-    ref_ns = math.inf
-    for r in range(max(1, repeats)):
-        ref = ReferenceModel(model, rows, seed=r + 1)
-        gc.disable()
-        t0 = time.perf_counter()
-        for _ in range(reference_days):
-            ref.step()
-        ref_ns = min(ref_ns, (time.perf_counter() - t0) / (rows.size * reference_days) * 1e9)
-        gc.enable()
     return {
         "pupils": int(n),
         "families": int(model.families.n),

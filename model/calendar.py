@@ -37,9 +37,16 @@ class Calendar:
         self.n_days = years * DAYS_PER_YEAR
         self.n_terms = years * len(TERM_DAYS)
         self._term_starts = np.cumsum((0,) + TERM_DAYS[:-1])
+        self._days: dict[int, SchoolDay] = {}  # worked out once each: the model asks every step
 
     def school_day(self, index: int) -> SchoolDay:
         """The calendar position of school day `index` (0-based)."""
+        day = self._days.get(index)
+        if day is None:
+            day = self._days[index] = self._school_day(index)
+        return day
+
+    def _school_day(self, index: int) -> SchoolDay:
         year, doy = divmod(index, DAYS_PER_YEAR)
         tterm = int(np.searchsorted(self._term_starts, doy, side="right") - 1)
         dot = doy - int(self._term_starts[tterm])

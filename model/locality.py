@@ -113,6 +113,7 @@ class LocalityModel(mesa.Model):
     def refresh_schools(self) -> None:
         """Rebuild the per-school arrays the kernels read, after schools, services or year groups change."""
         self.school_arrays = SchoolArrays(self)
+        self.exposure_max: float | None = None  # largest exposure stock, kept by the child pass between refreshes
         refresh_fixed_logit(self)
         refresh_child_facts(self)
 

@@ -95,15 +95,19 @@ class Recorder:
         self.services = list(model.services.services)
         self.tv = {k: np.full((T, len(self.services)), np.nan) for k in SERVICE_VARS}
         self.cost = np.zeros((T, len(model.interventions)))
-        self._hungry = np.zeros(G)
+        self._hungry = np.zeros(3, np.int64)  # hungry child-days this term: all, FSM, girls
         self._days = 0
         p = model.params
         self.thresholds = {yg: norm.ppf(1.0 - p[f"attainment.{k}"]) for yg, k in ASSESSED_YEARS.items()}
 
     def day_end(self, model, day: int) -> None:
-        n_h, n_hf, n_hg = model.hungry_today
-        self._hungry += (n_h, n_hf, n_h - n_hf, n_hg, n_h - n_hg)
+        self._hungry += model.hungry_today
         self._days += 1
+
+    def _hungry_by_group(self) -> np.ndarray:
+        """This term's hungry child-days in GROUPS order, from the day counts (all, FSM, girls)."""
+        n_h, n_hf, n_hg = self._hungry
+        return np.array([n_h, n_hf, n_h - n_hf, n_hg, n_h - n_hg], float)
 
     def term_end(self, model) -> None:
         c, f, t = model.children, model.families, model.today.term
@@ -122,7 +126,7 @@ class Recorder:
             "illness_absence_rate": _ratio(g[:, T.ILLNESS], g[:, T.POSSIBLE_ALL]),
             "expected_standard_share": _ratio(g[:, T.EXPECTED], g[:, T.ASSESSED]),
             "child_difficulty_prevalence": _ratio(g[:, T.DIFFICULTY], n),
-            "hungry_day_share": _ratio(self._hungry, n * self._days),
+            "hungry_day_share": _ratio(self._hungry_by_group(), n * self._days),
             "pupils": n,
         }
         for k, v in columns.items():

@@ -126,7 +126,8 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
 
     Referrals are written from row `start` of each list on; today's absences by class go to row `block` of
     `class_absent` (blocks x classes; whole numbers, so summing the rows in any order gives the same figures).
-    Returns (youth referrals, mental-health referrals, absences, hungry children, hungry FSM, hungry girls).
+    Returns (youth referrals, mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the
+    largest exposure stock after today).
     """
     hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
     exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
@@ -143,6 +144,7 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
     n_hungry = 0
     n_hungry_fsm = 0
     n_hungry_girls = 0
+    exposure_max = np.float32(0.0)
     for row in range(start, end):
         # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
         i = np.uintp(row)
@@ -163,6 +165,7 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
                 exposure_key, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
                 youth_route[s] >= 0, p_event, decay, reduction, p_refer_youth)
             exposure[i] = e
+            exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
                 youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
@@ -203,7 +206,7 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
         attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
                                         value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
                                         reference)
-    return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls
+    return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
 @njit(cache=True, parallel=True)
@@ -223,18 +226,29 @@ def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_st
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(bounds, counts, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+def _children_parallel(bounds, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
                        present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
                        attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
-                       hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent):
-    """The child pass over blocks of children on all threads; referral lists are then packed in row order."""
-    for k in prange(bounds.shape[0] - 1):
-        counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5] = _children_range(
+                       hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent,
+                       absent_by_class):
+    """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
+    lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
+    `_children_range` returns for all rows."""
+    n_blocks = bounds.shape[0] - 1
+    counts = np.empty((n_blocks, 6), np.int64)
+    stock = np.empty(n_blocks, np.float32)
+    for k in prange(n_blocks):
+        (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
+         stock[k]) = _children_range(
             bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
             difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
             attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure, hunger_a,
             exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
-    return _pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs)
+    absent_by_class[:] = 0.0
+    for k in range(n_blocks):  # whole numbers: exact in any order
+        absent_by_class += class_absent[k]
+    return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), counts[:, 2].sum(),
+            counts[:, 3].sum(), counts[:, 4].sum(), counts[:, 5].sum(), stock.max())
 
 
 @njit(cache=True)
@@ -300,7 +314,9 @@ def step_day(model, day: int) -> None:
     exposure_a = neighbourhood_args(model)
     exposure_max = 0.0  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
     if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
-        exposure_max = (float(c.exposure.max()) * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
+        if model.exposure_max is None:  # yesterday's pass leaves it; set-up and year progression clear it
+            model.exposure_max = float(c.exposure.max())
+        exposure_max = (model.exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
     child_args = (
         day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
@@ -310,15 +326,14 @@ def step_day(model, day: int) -> None:
         model.child_buffer2)
     blocks = _blocks(c.n, threads)
     if blocks is None:
-        n_youth, n_mh, n_absent, *hungry = _children_range(0, c.n, 0, *child_args, model._class_absent[None, :])
+        counts = _children_range(0, c.n, 0, *child_args, model._class_absent[None, :])
     else:
-        n = blocks.size - 1
-        if model._class_absent_blocks.shape[0] != n:
-            model._class_absent_blocks = np.zeros((n, model._class_absent.size))
-        counts = np.empty((n, 6), np.int64)
-        n_youth, n_mh = _children_parallel(blocks, counts, *child_args, model._class_absent_blocks)
-        n_absent, *hungry = counts[:, 2:].sum(axis=0)
-        model._class_absent_blocks.sum(axis=0, out=model._class_absent)  # whole numbers: exact in any order
+        if model._class_absent_blocks.shape[0] != blocks.size - 1:
+            model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
+        counts = _children_parallel(blocks, *child_args, model._class_absent_blocks, model._class_absent)
+    n_youth, n_mh, n_absent, *hungry, stock = counts
+    if use_exposure:
+        model.exposure_max = float(stock)
     model.hungry_today[:] = hungry
     model.services.refer("family_food", model.family_buffer[:n_food], day)
     model.services.refer("child_youth", model.child_buffer[:n_youth], day)
