@@ -202,7 +202,7 @@ def _time_reference(model: LocalityModel, rows: np.ndarray, days: int, seed: int
 
 
 def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference_days: int = 30,
-                  scenario: str = "baseline_bradford", repeats: int = 3) -> dict:
+                  scenario: str = "baseline_bradford", repeats: int = 5) -> dict:
     """Measure build, JIT-warm run, per-child-day cost, memory and the per-agent reference.
 
     The run is timed on numba's threads (`threads`: all cores unless NUMBA_NUM_THREADS says otherwise) and on one

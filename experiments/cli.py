@@ -215,7 +215,7 @@ def params(mechanism: Annotated[str | None, typer.Argument(help="only this mecha
 def bench(
     pupils: Annotated[int, typer.Option(min=1000, help="pupils in the benchmark population")] = 100_000,
     reference_sample: Annotated[int, typer.Option(min=100, help="children stepped by the per-agent reference")] = 2000,
-    repeats: Annotated[int, typer.Option(min=1, help="time each part this many times; report the best")] = 3,
+    repeats: Annotated[int, typer.Option(min=1, help="time each part this many times; report the best")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")] = False,
 ) -> None:
     """Time a district-sized year against a plain per-agent Mesa reference of the same daily step."""

@@ -7,9 +7,14 @@ numbers bit for bit (tests/test_fused_day.py) in two passes over memory instead 
 1. **families**: food support, then parent wellbeing, for each family. Children's onset reads the parent's
    state *before* today's parent step (wellbeing runs children first) and attendance reads it *after*, so the
    pass writes both, with today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
-2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child.
-   Every mechanism reads only that child's own row, its family's and yesterday's class absences, so doing one
-   child at a time gives the same result as doing one mechanism at a time.
+2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
+   the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every mechanism
+   reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
+   gives the same result as doing one mechanism at a time.
+
+Both passes run over blocks of rows on all of numba's threads for a large population; counts are whole numbers,
+so summing the blocks' counts gives the same figures whatever the thread count. Row loops index arrays with
+unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index check to every array read.
 
 Each mechanism's rule stays in its own module as a `*_row` function (inlined here); this module only wires
 them together. Numba's cache does not see edits to those functions from here: after changing a `*_row`
