@@ -249,11 +249,26 @@ def _children_parallel(bounds, day, family, facts, school, class_id, fixed, at_b
             difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
             attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure, hunger_a,
             exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
+    n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
+                                                                              absent_by_class)
+    return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), n_absent, n_hungry,
+            n_hungry_fsm, n_hungry_girls, stock_max)
+
+
+@njit(cache=True)
+def _sum_blocks(counts, stock, class_absent, absent_by_class):
+    """The blocks' day counts (columns 2-5 of `counts`) and absences by class, summed (whole numbers: exact in
+    any order), and the largest of the blocks' exposure stocks. A function of its own: array expressions written
+    inside a `parallel=True` function would each become a parallel loop, started (at microseconds) every day."""
     absent_by_class[:] = 0.0
-    for k in range(n_blocks):  # whole numbers: exact in any order
-        absent_by_class += class_absent[k]
-    return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), counts[:, 2].sum(),
-            counts[:, 3].sum(), counts[:, 4].sum(), counts[:, 5].sum(), stock.max())
+    for k in range(class_absent.shape[0]):
+        for c in range(class_absent.shape[1]):
+            absent_by_class[c] += class_absent[k, c]
+    totals = np.zeros(4, np.int64)
+    for k in range(counts.shape[0]):
+        for j in range(4):
+            totals[j] += counts[k, 2 + j]
+    return totals[0], totals[1], totals[2], totals[3], stock.max()
 
 
 @njit(cache=True)
