@@ -37,6 +37,7 @@ from .wellbeing import (
     PRIMARY_YEARS,
     child_wellbeing_args,
     child_wellbeing_row,
+    engagement_args,
     engagement_row,
     parent_wellbeing_args,
     parent_wellbeing_row,
@@ -113,9 +114,9 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _engagement_range(start, end, engagement, engagement_base, help_status, parent_a):
+def _engagement_range(start, end, engagement, engagement_base, help_status, engagement_a):
     """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
-    gain, decay = parent_a[7], parent_a[8]
+    gain, decay = engagement_a
     for row in range(start, end):
         f = np.uintp(row)
         engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
@@ -217,7 +218,7 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
 @njit(cache=True, parallel=True)
 def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
                        parent_depressed, engagement, engagement_base, parent_status, parent_until, help_status,
-                       help_until, food_a, parent_a, food_refs, therapy_refs, help_refs, fam_state):
+                       help_until, food_a, parent_a, engagement_a, food_refs, therapy_refs, help_refs, fam_state):
     """The family pass over blocks of families on all threads; referral lists are then packed in row order."""
     for k in prange(bounds.shape[0] - 1):
         a, b = bounds[k], bounds[k + 1]
@@ -225,7 +226,7 @@ def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_st
             a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
             parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
             help_refs, fam_state)
-        _engagement_range(a, b, engagement, engagement_base, help_status, parent_a)
+        _engagement_range(a, b, engagement, engagement_base, help_status, engagement_a)
     return _pack(bounds, counts, 0, food_refs), _pack(bounds, counts, 1, therapy_refs), _pack(bounds, counts, 2,
                                                                                              help_refs)
 
@@ -324,12 +325,13 @@ def step_day(model, day: int) -> None:
         n_food, n_t, n_h = _families_range(
             0, f.n, *family_args, f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model),
             parent_a, model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
-        _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, parent_a)
+        _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, engagement_args(model))
     else:
         n_food, n_t, n_h = _families_parallel(
             blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
             f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model), parent_a,
-            model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
+            engagement_args(model), model.family_buffer, model.family_buffer2, model.family_buffer3,
+            model.family_state)
     use_exposure = model.crime_index is not None
     exposure_a = neighbourhood_args(model)
     exposure_max = 0.0  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)

@@ -180,6 +180,12 @@ def parent_wellbeing_args(model) -> tuple:
             model.services.has("family_help"))
 
 
+def engagement_args(model) -> tuple[float, float]:
+    """(daily engagement gain in Early Help, daily drift back to base) for `engagement_row`."""
+    q = model.params.group("food")
+    return q["early_help_engagement_gain"], q["engagement_decay"]
+
+
 def step_wellbeing(model, day: int) -> None:
     """Children's and parents' wellbeing transitions and referrals for one school day."""
     c, f = model.children, model.families
