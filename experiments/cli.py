@@ -230,7 +230,7 @@ def bench(
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
     targets = {"run_s_one_thread": "<= 2 s (aim 0.5)", "speedup_vs_reference": ">= 100x (aim 300x)",
-               "bytes_per_child": "<= 200"}
+               "bytes_per_child": "<= 200", "agents_s": "(first access to Mesa agents)"}
     for k, v in figures.items():
         table.add_row(k, f"{v:,.3f}" if isinstance(v, float) else str(v), targets.get(k, ""))
     console.print(table)

@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from .agents import Child, Family, School, Service
+from .agents import Child, Family, School
 from .calendar import Calendar
 from .errors import InputError
 from .interventions.registry import REGISTRY
@@ -37,7 +37,8 @@ class LocalityModel(mesa.Model):
 
     Child and family state lives in `model.children` / `model.families` (arrays); the `Child` and `Family`
     agents are views of their rows, so `model.agents_by_type[Child]` and `child.attainment_z` work as in any
-    Mesa model while the daily mechanisms run as numba kernels over whole arrays.
+    Mesa model while the daily mechanisms run as numba kernels over whole arrays. Those agents are created the
+    first time `agents`, `agents_by_type`, `agent_types`, `child_agents` or `family_agents` is read.
     """
 
     def __init__(self, scenario: Scenario | str | Path = "baseline_keighley_central", *, seed: int | None = None,
@@ -67,8 +68,8 @@ class LocalityModel(mesa.Model):
                               for i, s in enumerate(pop.schools)]
         for agent, spec in zip(self.school_agents, pop.schools, strict=True):
             agent.attainment_offset = spec.attainment_offset
-        self.family_agents = [Family(self, r) for r in range(self.families.n)]
-        self.child_agents = [Child(self, r) for r in range(self.children.n)]
+        self._family_agents: list[Family] | None = None  # created on first use: see `_materialise_agents`
+        self._child_agents: list[Child] | None = None
         self.services = ServiceNetwork()
         add_baseline_services(self)
         self.child_buffer = np.empty(self.children.n, np.int32)  # referral lists the kernels fill
@@ -110,6 +111,46 @@ class LocalityModel(mesa.Model):
     def today_year(self) -> int:
         return self.today.year
 
+    # Child and Family agents are views of array rows, created the first time anyone asks for agents. A batch run
+    # never does, and registering ~1.6 agents a pupil with Mesa was half the build time of a 5,000-pupil locality.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        self._materialise_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        self._materialise_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._materialise_agents()
+        return super().agent_types
+
+    @property
+    def child_agents(self) -> list[Child]:
+        """The Child agent of each row of `children`."""
+        self._materialise_agents()
+        return self._child_agents
+
+    @property
+    def family_agents(self) -> list[Family]:
+        """The Family agent of each row of `families`."""
+        self._materialise_agents()
+        return self._family_agents
+
+    @property
+    def agents_created(self) -> bool:
+        """Whether the Child and Family agents exist yet (they are made on first access)."""
+        return self.__dict__.get("_child_agents") is not None
+
+    def _materialise_agents(self) -> None:
+        """Create the Family and Child agents, in row order, unless they exist (or the arrays do not yet)."""
+        if "_child_agents" in self.__dict__ and self._child_agents is None:
+            self._family_agents = [Family(self, r) for r in range(self.families.n)]
+            self._child_agents = [Child(self, r) for r in range(self.children.n)]
+
     def refresh_schools(self) -> None:
         """Rebuild the per-school arrays the kernels read, after schools, services or year groups change."""
         self.school_arrays = SchoolArrays(self)
@@ -127,8 +168,8 @@ class LocalityModel(mesa.Model):
         for iv in self.interventions:
             iv.apply(self, day)
         step_day(self, day)  # the MECHANISMS in order, fused into two passes
-        if self.services.services:
-            self.agents_by_type[Service].do("take_from_queue", day)
+        for service in self.services.services:  # the Service agents, in the order they were added
+            service.take_from_queue(day)
         self.recorder.day_end(self, day)
         self.datacollector.collect(self)
         if self.today.last_of_term:

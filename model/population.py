@@ -130,6 +130,8 @@ def progress_year(model, rng: np.random.Generator) -> None:
     c.youth_status[leavers] = NONE
     for name in ("sessions_possible", "sessions_attended", "illness_sessions"):
         getattr(c, name)[:] = 0
-    for row in leavers:
-        model.child_agents[row].remove()
-        model.child_agents[row] = Child(model, int(row))
+    if model.agents_created:  # a leaver's row is a new child: a new agent (a new unique_id)
+        agents = model.child_agents
+        for row in leavers:
+            agents[row].remove()
+            agents[row] = Child(model, int(row))

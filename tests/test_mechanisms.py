@@ -146,6 +146,22 @@ def test_agents_are_views_of_arrays(scenario_factory):
     assert child.difficulty is True
 
 
+def test_child_and_family_agents_are_made_on_first_access_and_change_nothing(scenario_factory):
+    sc = scenario_factory(years=2)
+    plain = LocalityModel(sc)
+    plain.run()
+    assert not plain.agents_created  # a run alone never makes them
+    viewed = LocalityModel(sc)
+    assert len(viewed.agents_by_type[Child]) == viewed.children.n and viewed.agents_created
+    ids = [a.unique_id for a in viewed.child_agents]
+    viewed.run()
+    leavers = [row for row, a in enumerate(viewed.child_agents) if a.unique_id != ids[row]]
+    assert len(leavers) > 0  # progression gave each leaver's row a new agent
+    assert len(viewed.agents_by_type[Child]) == viewed.children.n
+    for name in ("attainment_z", "present", "difficulty", "sessions_attended"):
+        assert np.array_equal(getattr(plain.children, name), getattr(viewed.children, name)), name
+
+
 def test_year_progression_moves_children_and_replaces_leavers(scenario_factory):
     m = LocalityModel(scenario_factory(years=2))
     before = m.children.year_group.copy()
