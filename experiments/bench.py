@@ -214,11 +214,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     warm = LocalityModel("baseline_holme_wood", pupils=500)  # compile or load cached kernels
     for _ in range(3):
         warm.step()
-    day.PARALLEL_MIN_ROWS, saved = 0, day.PARALLEL_MIN_ROWS  # and the parallel passes
-    try:
-        warm.step()
-    finally:
-        day.PARALLEL_MIN_ROWS = saved
+    day.step_day_in_parallel(warm, 3)  # and the parallel passes
     del warm
     gc.collect()
     all_threads = numba.get_num_threads()

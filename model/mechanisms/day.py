@@ -305,6 +305,17 @@ def _blocks(n: int, threads: int) -> np.ndarray | None:
     return _BOUNDS[key]
 
 
+def step_day_in_parallel(model, day: int) -> None:
+    """`step_day` with both passes run over blocks on numba's threads whatever the population's size: the same
+    numbers (see `_blocks`). For compiling (or loading) the parallel passes on a small model before timing."""
+    global PARALLEL_MIN_ROWS
+    saved, PARALLEL_MIN_ROWS = PARALLEL_MIN_ROWS, 0
+    try:
+        step_day(model, day)
+    finally:
+        PARALLEL_MIN_ROWS = saved
+
+
 def _threads(model) -> int:
     """numba's thread count, asked only when a pass is large enough to run in parallel (the call costs ~1-20 us)."""
     return numba.get_num_threads() if max(model.children.n, model.families.n) >= PARALLEL_MIN_ROWS else 1
