@@ -36,8 +36,15 @@ def run(
     pupils: Annotated[int | None, typer.Option(min=100, help="rescale the area to this many pupils")] = None,
     posterior: Annotated[str, typer.Option(help="'auto' (the area's stored posterior if calibrated), 'none' "
                                            "(default parameters), or an area name / posterior .nc")] = "auto",
+    workers: Annotated[int | None, typer.Option(min=0, help="with several replicates: LocalCluster workers "
+                                                "(default: the cores; 0 runs them one after another here)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="with several replicates: a Dask scheduler address")] = None,
 ) -> None:
-    """Run one scenario and write labelled results to NetCDF."""
+    """Run one scenario and write labelled results to NetCDF.
+
+    One replicate runs here, on all of numba's threads; several run as tasks of the batch executor (a
+    LocalCluster, or --scheduler), with the same numbers as one after another.
+    """
     from actlocally.calibration.posterior import has_posterior, load_posterior
     from actlocally.experiments.runner import run_scenario
     from actlocally.experiments.storage import write_netcdf_atomic
@@ -52,13 +59,21 @@ def run(
     except InputError as err:
         _fail(err)
     out = out or Path("outputs") / f"{sc.name}.nc"
-    total = replicates * sc.years * 190
+    batch = replicates > 1 and (scheduler is not None or workers != 0)
+    total, unit = (replicates, "replicates") if batch else (replicates * sc.years * 190, "school days")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("school days"), TimeRemainingColumn(), console=err_console) as progress:
+                  TextColumn(unit), TimeRemainingColumn(), console=err_console) as progress:
         task = progress.add_task(f"{sc.name}", total=total)
         try:
-            ds, micro = run_scenario(sc, seed=seed, replicates=replicates, pupils=pupils,
-                                     on_day=lambda: progress.advance(task), posterior=post)
+            if batch:
+                from actlocally.experiments.executor import Executor, default_workers
+
+                with Executor(default_workers() if workers is None else workers, scheduler) as executor:
+                    ds, micro = run_scenario(sc, seed=seed, replicates=replicates, pupils=pupils, posterior=post,
+                                             executor=executor, on_replicate=lambda: progress.advance(task))
+            else:
+                ds, micro = run_scenario(sc, seed=seed, replicates=replicates, pupils=pupils,
+                                         on_day=lambda: progress.advance(task), posterior=post)
         except InputError as err:
             progress.stop()
             _fail(err)

@@ -51,6 +51,11 @@ def test_run_writes_results_and_microdata(tmp_path):
     # microdata agree with the results file: overall attendance over the year
     rate = mi["sessions_attended"].sum("child") / mi["sessions_possible"].sum("child")
     np.testing.assert_allclose(rate.values, ds["attendance_rate_year"].sel(group="all").isel(year=0).values)
+    # the replicates ran on a LocalCluster; one after another in this process gives the very same numbers
+    serial = tmp_path / "serial.nc"
+    res = runner.invoke(app, ["run", str(sc), "--replicates", "2", "--workers", "0", "--out", str(serial)])
+    assert res.exit_code == 0, res.output
+    xr.testing.assert_identical(xr.open_dataset(serial).drop_attrs(), ds.drop_attrs())
 
 
 @pytest.mark.parametrize("body, field, allowed", [
