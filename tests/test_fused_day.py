@@ -54,3 +54,25 @@ def test_parallel_passes_give_the_same_numbers_as_one_thread(scenario_factory, m
             assert np.array_equal(a, b), (store, name)
     assert [s.stats for s in parallel.services.services] == [s.stats for s in serial.services.services]
     assert parallel.children.service_days.sum() > 0  # referrals were made, packed and served
+
+
+def test_take_block_hands_out_every_block_exactly_once():
+    import numba
+    from actlocally.model.mechanisms.atomic import take_block
+    from numba import njit, prange
+
+    @njit(parallel=True)
+    def run_blocks(threads, n_blocks, runs):
+        counter = np.empty(1, np.int64)
+        counter[0] = 0
+        for _ in prange(threads):
+            k = take_block(counter)
+            while k < n_blocks:
+                runs[k] += 1
+                k = take_block(counter)
+
+    runs = np.zeros(997, np.int64)
+    threads = numba.get_num_threads()
+    for _ in range(50):
+        run_blocks(threads, runs.size, runs)
+    assert np.all(runs == 50)

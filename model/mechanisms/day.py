@@ -12,9 +12,11 @@ numbers bit for bit (tests/test_fused_day.py) in two passes over memory instead 
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
    gives the same result as doing one mechanism at a time.
 
-Both passes run over blocks of rows on all of numba's threads for a large population; counts are whole numbers,
-so summing the blocks' counts gives the same figures whatever the thread count. Row loops index arrays with
-unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index check to every array read.
+Both passes run over blocks of rows on all of numba's threads for a large population, each thread taking the
+next free block (`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
+are whole numbers, so summing the blocks' counts gives the same figures whatever the thread count or order.
+Row loops index arrays with unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index
+check to every array read.
 
 Each mechanism's rule stays in its own module as a `*_row` function (inlined here); this module only wires
 them together. Numba's cache does not see edits to those functions from here: after changing a `*_row`
@@ -28,6 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..state import IN_SUPPORT
+from .atomic import take_block
 from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
@@ -216,23 +219,30 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
 
 
 @njit(cache=True, parallel=True)
-def _families_parallel(bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
+def _families_parallel(threads, bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
                        parent_depressed, engagement, engagement_base, parent_status, parent_until, help_status,
                        help_until, food_a, parent_a, engagement_a, food_refs, therapy_refs, help_refs, fam_state):
-    """The family pass over blocks of families on all threads; referral lists are then packed in row order."""
-    for k in prange(bounds.shape[0] - 1):
-        a, b = bounds[k], bounds[k + 1]
-        counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(
-            a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
-            parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
-            help_refs, fam_state)
-        _engagement_range(a, b, engagement, engagement_base, help_status, engagement_a)
+    """The family pass over blocks of families on all threads (each takes the next free block); referral lists
+    are then packed in row order."""
+    n_blocks = bounds.shape[0] - 1
+    next_block = np.empty(1, np.int64)  # np.zeros here would become a parallel loop of its own
+    next_block[0] = 0
+    for _ in prange(threads):  # a worker a thread (numba.get_num_threads() here would stop caching)
+        k = take_block(next_block)
+        while k < n_blocks:
+            a, b = bounds[k], bounds[k + 1]
+            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(
+                a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
+                parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
+                help_refs, fam_state)
+            _engagement_range(a, b, engagement, engagement_base, help_status, engagement_a)
+            k = take_block(next_block)
     return _pack(bounds, counts, 0, food_refs), _pack(bounds, counts, 1, therapy_refs), _pack(bounds, counts, 2,
                                                                                              help_refs)
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(bounds, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
+def _children_parallel(threads, bounds, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
                        present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
                        attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
                        hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent,
@@ -243,13 +253,18 @@ def _children_parallel(bounds, day, family, facts, school, class_id, fixed, at_b
     n_blocks = bounds.shape[0] - 1
     counts = np.empty((n_blocks, 6), np.int64)
     stock = np.empty(n_blocks, np.float32)
-    for k in prange(n_blocks):
-        (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
-         stock[k]) = _children_range(
-            bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
-            difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-            attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure, hunger_a,
-            exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
+    next_block = np.empty(1, np.int64)  # np.zeros here would become a parallel loop of its own
+    next_block[0] = 0
+    for _ in prange(threads):  # each thread takes the next free block (see `take_block`)
+        k = take_block(next_block)
+        while k < n_blocks:
+            (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
+             stock[k]) = _children_range(
+                bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
+                difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
+                attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
+                hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
+            k = take_block(next_block)
     n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
                                                                               absent_by_class)
     return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), n_absent, n_hungry,
@@ -286,6 +301,7 @@ def _pack(bounds, counts, column, refs):
 
 PARALLEL_MIN_ROWS = 20_000  # below this a day's pass is too short for threads to pay (assumption, measured ~50 us)
 BLOCKS_PER_THREAD = 8  # blocks of rows per thread: small enough to balance, large enough to keep rows contiguous
+# (measured on 100,000 pupils, 2 threads: 8 gave 23.7 ns per child-day, 16 gave 24.2, 32 gave 24.9)
 
 
 _BOUNDS: dict[tuple[int, int, int], np.ndarray] = {}  # (rows, threads, blocks per thread) -> block bounds
@@ -339,7 +355,7 @@ def step_day(model, day: int) -> None:
         _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, engagement_args(model))
     else:
         n_food, n_t, n_h = _families_parallel(
-            blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
+            threads, blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
             f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model), parent_a,
             engagement_args(model), model.family_buffer, model.family_buffer2, model.family_buffer3,
             model.family_state)
@@ -363,7 +379,7 @@ def step_day(model, day: int) -> None:
     else:
         if model._class_absent_blocks.shape[0] != blocks.size - 1:
             model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
-        counts = _children_parallel(blocks, *child_args, model._class_absent_blocks, model._class_absent)
+        counts = _children_parallel(threads, blocks, *child_args, model._class_absent_blocks, model._class_absent)
     n_youth, n_mh, n_absent, *hungry, stock = counts
     if use_exposure:
         model.exposure_max = float(stock)
