@@ -17,7 +17,7 @@ import time
 import mesa
 import numba
 import numpy as np
-from actlocally.model.locality import LocalityModel
+from actlocally.model.locality import LocalityModel, release_model
 from actlocally.model.mechanisms import day
 
 
@@ -195,9 +195,7 @@ def _time_reference(model: LocalityModel, rows: np.ndarray, days: int, seed: int
         ref.step()
     elapsed = time.perf_counter() - t0
     gc.enable()
-    ids = getattr(mesa.Agent, "_ids", None)  # as LocalityModel.release: let the reference model be freed
-    if isinstance(ids, dict):
-        ids.pop(ref, None)
+    release_model(ref)  # as LocalityModel.release: let the reference model be freed
     return elapsed / (rows.size * days) * 1e9
 
 

@@ -32,6 +32,13 @@ from .synthesis import synthesise
 MECHANISMS = (step_food_support, step_hunger, step_neighbourhood, step_wellbeing, step_attendance, step_learning)
 
 
+def release_model(model: mesa.Model) -> None:
+    """Drop Mesa's class-level reference to any finished model (mesa#3179; see `LocalityModel.release`)."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 class LocalityModel(mesa.Model):
     """Children, families, schools and services of one area, stepped one school day at a time.
 
@@ -197,9 +204,7 @@ class LocalityModel(mesa.Model):
         Mesa before 3.4 keeps every model in `Agent._ids` (mesa#3179): without this, a worker running thousands of
         models grows by ~5 MB a run. A no-op on Mesa versions without that dictionary.
         """
-        ids = getattr(mesa.Agent, "_ids", None)
-        if isinstance(ids, dict):
-            ids.pop(self, None)
+        release_model(self)
 
     def results(self) -> xr.Dataset:
         """Term and year results by group, school, service and intervention, with run metadata."""

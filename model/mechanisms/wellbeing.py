@@ -175,9 +175,8 @@ def parent_wellbeing_args(model) -> tuple:
     prev = model.area.shares.parent_depression.value
     p_onset = min(0.5, prev / max(1e-9, 1.0 - prev) * w["p_parent_recover"])
     return (model.streams["parent_wellbeing"], model.school_arrays.hub_referral_mult, p_onset, w["p_parent_recover"],
-            w["p_parent_recover_in_support"], w["p_parent_refer"], q["p_refer_early_help"],
-            q["early_help_engagement_gain"], q["engagement_decay"], model.services.has("parent_mh"),
-            model.services.has("family_help"))
+            w["p_parent_recover_in_support"], w["p_parent_refer"], q["p_refer_early_help"], *engagement_args(model),
+            model.services.has("parent_mh"), model.services.has("family_help"))
 
 
 def engagement_args(model) -> tuple[float, float]:
