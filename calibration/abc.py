@@ -27,14 +27,15 @@ import actlocally
 import numpy as np
 import pyabc
 import xarray as xr
-from actlocally.experiments.executor import Executor
-from actlocally.experiments.storage import write_netcdf_atomic
 from actlocally.model.params import DEFAULTS
-from actlocally.model.scenario import Scenario, load_scenario
+from actlocally.model.scenario import Scenario
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.storage import write_netcdf_atomic
 from scipy.special import ndtr
 
 from .posterior import POSTERIORS_DIR
-from .runs import run_statistics
+from .predictive import with_predictive
+from .runs import baseline_scenario, run_statistics
 from .screen import PriorTransition, screen, select_moved
 from .targets import TargetsFile, load_targets
 
@@ -74,11 +75,6 @@ class Simulator:
         fitted = {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
         params = dict(self.fixed) | fitted
         return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
-
-
-def baseline_scenario(area: str) -> Scenario:
-    """The area's baseline scenario (`scenarios/baseline_<area>.toml`)."""
-    return load_scenario(f"baseline_{area}")
 
 
 @dataclasses.dataclass
@@ -150,8 +146,6 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
                                        "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler",
                                        moved, screened)
         if predictive_draws:
-            from .predictive import with_predictive
-
             posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
         db_path = out_dir / f"{name}.db"
         path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")

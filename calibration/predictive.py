@@ -9,11 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-from actlocally.experiments.executor import Executor
+from actlocally.runtime.executor import Executor
 
-from .abc import baseline_scenario
 from .posterior import draw
-from .runs import StatisticsRun, run_task
+from .runs import StatisticsRun, baseline_scenario, run_task
 from .statistics import STATISTICS
 from .targets import TargetsFile
 

@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
-from actlocally.experiments.executor import Executor  # noqa: E402
-from actlocally.experiments.storage import atomic_path, write_csv_atomic  # noqa: E402
+from actlocally.runtime.executor import Executor  # noqa: E402
+from actlocally.runtime.storage import atomic_path, write_csv_atomic  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from .posterior import parameter_names  # noqa: E402

@@ -8,9 +8,14 @@ from __future__ import annotations
 import dataclasses
 
 from actlocally.model.locality import LocalityModel
-from actlocally.model.scenario import Scenario
+from actlocally.model.scenario import Scenario, load_scenario
 
 from .statistics import statistics
+
+
+def baseline_scenario(area: str) -> Scenario:
+    """The area's baseline scenario (`scenarios/baseline_<area>.toml`)."""
+    return load_scenario(f"baseline_{area}")
 
 
 def run_statistics(scenario: Scenario, params: dict[str, float], replicate: int, pupils: int,

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pyabc
 import xarray as xr
-from actlocally.experiments.executor import Executor
 from actlocally.model.scenario import Scenario
+from actlocally.runtime.executor import Executor
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 from scipy import stats

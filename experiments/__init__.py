@@ -1,1 +1,2 @@
-"""Experiments: running scenarios, the benchmark and the actlocally CLI."""
+"""Experiments: comparisons (`compare/`), sensitivity sweeps (`sensitivity/`), briefs (`brief/`), benchmarks
+(`bench/`) and the `actlocally` command line (`cli/`)."""

@@ -11,10 +11,10 @@ import numpy as np
 import pypdf
 import pytest
 import xarray as xr
-from actlocally.experiments.brief import render_html
-from actlocally.experiments.brief_data import Reach, brief_data
+from actlocally.experiments.brief.data import Reach, brief_data
+from actlocally.experiments.brief.render import render_html
 from actlocally.experiments.cli import app
-from actlocally.experiments.report import fmt
+from actlocally.experiments.compare.report import fmt
 from actlocally.model.eef import months_of_progress
 from typer.testing import CliRunner
 

@@ -8,11 +8,11 @@ import xarray as xr
 from actlocally.calibration.abc import calibrate, prior_ranges, run_statistics
 from actlocally.calibration.posterior import draw, load_posterior
 from actlocally.calibration.targets import TARGETS_DIR, Target, TargetsFile, load_targets
-from actlocally.experiments.comparison import attach_posteriors, plan_comparison, run_comparison
-from actlocally.experiments.executor import Executor
+from actlocally.experiments.compare.comparison import attach_posteriors, plan_comparison, run_comparison
 from actlocally.model.area import load_area
 from actlocally.model.errors import InputError
 from actlocally.model.scenario import load_scenario
+from actlocally.runtime.executor import Executor
 from conftest import small_scenario
 
 AREAS = ("bradford", "keighley_central", "holme_wood", "manningham_girlington")

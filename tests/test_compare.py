@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 from actlocally.experiments.cli import app
-from actlocally.experiments.comparison import RunSpec, plan_comparison, run_comparison, simulate
-from actlocally.experiments.effects import METRICS, paired_effects
-from actlocally.experiments.executor import Executor
+from actlocally.experiments.compare.comparison import RunSpec, plan_comparison, run_comparison, simulate
+from actlocally.experiments.compare.effects import METRICS, paired_effects
+from actlocally.runtime.executor import Executor
 from conftest import small_scenario
 from typer.testing import CliRunner
 

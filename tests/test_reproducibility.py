@@ -2,10 +2,10 @@
 
 import numpy as np
 import xarray as xr
-from actlocally.experiments.runner import run_scenario
-from actlocally.experiments.storage import write_netcdf_atomic
+from actlocally.experiments.compare.runner import run_scenario
 from actlocally.model.locality import LocalityModel
 from actlocally.model.rng import Streams, uniforms
+from actlocally.runtime.storage import write_netcdf_atomic
 
 
 def test_same_seed_identical_netcdf_and_different_seed_differs(tmp_path, scenario_factory):

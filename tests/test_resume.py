@@ -9,7 +9,7 @@ import sys
 import time
 
 import xarray as xr
-from actlocally.experiments.checkpoint import RunStore
+from actlocally.runtime.run_store import RunStore
 
 SCENARIO = """
 name = "{name}"

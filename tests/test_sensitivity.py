@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from actlocally.experiments import sensitivity as S
-from actlocally.experiments.checkpoint import RunStore
 from actlocally.experiments.cli import app
-from actlocally.experiments.executor import Executor
-from actlocally.experiments.sensitivity_cli import plan_sensitivity
-from actlocally.experiments.sensitivity_inputs import posterior_ranges, weighted_quantiles
+from actlocally.experiments.cli.sensitivity import plan_sensitivity
+from actlocally.experiments.sensitivity import sweep as S
+from actlocally.experiments.sensitivity.inputs import posterior_ranges, weighted_quantiles
 from actlocally.model.errors import InputError
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.run_store import RunStore
 from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 

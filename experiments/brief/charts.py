@@ -15,8 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
-from .brief_data import GROUP_WORDS, Brief, Number  # noqa: E402
+from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number  # noqa: E402
 
 HIGHLIGHT, OTHER, INK = "#0072B2", "#A0A0A0", "#1A1A1A"
 EFFECT_PANELS = ("days_attended", "pupils_out_of_persistent_absence", "expected_standard_pp", "months_of_progress",

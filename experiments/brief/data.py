@@ -14,12 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from actlocally.model.area import AreaProfile, load_area
-from actlocally.model.eef import impact_words
-from actlocally.model.errors import InputError
-
-from .brief_evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
-from .brief_sources import (
+from actlocally.experiments.brief.evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
+from actlocally.experiments.brief.sources import (
     AreaFigure,
     InterventionInfo,
     ParamRow,
@@ -29,9 +25,20 @@ from .brief_sources import (
     model_assumption_count,
     parameter_overrides,
 )
-from .comparison import scenario_slice
-from .effects import COST_PER_MONTH, COST_PER_PUPIL, METRIC, Metric, outcomes, paired_effects, summary_table
-from .report import fmt
+from actlocally.experiments.compare.comparison import scenario_slice
+from actlocally.experiments.compare.effects import (
+    COST_PER_MONTH,
+    COST_PER_PUPIL,
+    METRIC,
+    Metric,
+    outcomes,
+    paired_effects,
+    summary_table,
+)
+from actlocally.experiments.compare.report import fmt
+from actlocally.model.area import AreaProfile, load_area
+from actlocally.model.eef import impact_words
+from actlocally.model.errors import InputError
 
 HEADLINES = ("days_attended", "pupils_out_of_persistent_absence", "persistent_absence_pp", "expected_standard_pp",
              "months_of_progress", "disadvantage_gap_months", "waiting_days", "cost_gbp", COST_PER_PUPIL.name,

@@ -1,7 +1,7 @@
 """`actlocally sensitivity`: which uncertain parameters drive a scenario's outcome, or its effect against a baseline.
 
-Registered in `experiments/cli.py` with one line; the work happens in `sensitivity.py` (sampling, runs, analysis)
-and `sensitivity_report.py` (files and tables).
+Registered in `experiments/cli/__init__.py`; the work happens in `experiments/sensitivity/` (`sweep.py`: sampling,
+runs, analysis; `report.py`: files and tables).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from actlocally.experiments.cli.common import console, err_console, fail
 from actlocally.model.errors import InputError
 
 if TYPE_CHECKING:
-    from .sensitivity import SensitivityPlan
+    from actlocally.experiments.sensitivity.sweep import SensitivityPlan
 
 
 def plan_sensitivity(scenario: Path | str, *, method: str, samples: int, output: str, vs: Path | str | None = None,
@@ -23,11 +24,10 @@ def plan_sensitivity(scenario: Path | str, *, method: str, samples: int, output:
                      group: str = "all", seed: int | None = None, replicate: int = 0,
                      pupils: int | None = None) -> SensitivityPlan:
     """Check every option and build the sweep; any bad input raises one InputError before a run starts."""
+    from actlocally.experiments.compare.comparison import SAFE_NAME, plan_comparison
+    from actlocally.experiments.sensitivity.inputs import parameter_ranges, select_outputs, select_parameters
+    from actlocally.experiments.sensitivity.sweep import SensitivityPlan, check_design
     from actlocally.model.scenario import load_scenario
-
-    from .comparison import SAFE_NAME, plan_comparison
-    from .sensitivity import SensitivityPlan, check_design
-    from .sensitivity_inputs import parameter_ranges, select_outputs, select_parameters
 
     if not re.match(SAFE_NAME, output) or len(output) > 80:
         raise InputError(None, "--output", f"'{output}' is not allowed: an output name is letters, digits, '_' and "
@@ -71,19 +71,17 @@ def sensitivity(
     out: Annotated[Path, typer.Option(help="outputs root")] = Path("outputs"),
 ) -> None:
     """Global sensitivity (Sobol' or Morris) of an outcome, or of a scenario's effect, to the model's parameters."""
+    from actlocally.experiments.sensitivity.report import rich_table, write_sensitivity_outputs
+    from actlocally.experiments.sensitivity.sweep import run_sensitivity
+    from actlocally.runtime.executor import Executor
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from .cli import _fail, console, err_console
-    from .executor import Executor
-    from .sensitivity import run_sensitivity
-    from .sensitivity_report import rich_table, write_sensitivity_outputs
 
     try:
         plan = plan_sensitivity(scenario, method=method, samples=samples, vs=vs, parameters=parameters,
                                 ranges=ranges, outcome=outcome, group=group, seed=seed, replicate=replicate,
                                 pupils=pupils, output=output or f"{Path(scenario).stem}_{method}"[:80])
     except InputError as err:
-        _fail(err)
+        fail(err)
     out_dir = out / plan.name
     out_dir.mkdir(parents=True, exist_ok=True)
     where = f"scheduler {scheduler}" if scheduler else ("in-process" if workers == 0 else f"{workers} local workers")
@@ -102,7 +100,7 @@ def sensitivity(
                 ds = run_sensitivity(plan, ex, out_dir, on_progress)
         except InputError as err:
             progress.stop()
-            _fail(err)
+            fail(err)
     ds.attrs["wall_seconds"] = round(time.perf_counter() - started, 1)
     table, written = write_sensitivity_outputs(ds, out_dir)
     title = f"{plan.method} {'effect' if plan.baseline else 'level'}: {plan.scenario.name}"

@@ -16,9 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from actlocally.experiments.compare.plots import PALETTE, _save  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-
-from .plots import PALETTE, _save  # noqa: E402
 
 MAX_BARS = 25
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+from actlocally.experiments.compare.effects import COST_PER_PUPIL, METRIC, METRICS, paired_effects, summary_table
+from actlocally.experiments.compare.plots import all_charts
+from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
 from rich.table import Table
-
-from .effects import COST_PER_PUPIL, METRIC, METRICS, paired_effects, summary_table
-from .plots import all_charts
-from .storage import write_csv_atomic, write_netcdf_atomic
 
 # decimals shown per unit in the terminal table (the CSV keeps full precision)
 _DECIMALS = {"days per pupil per year": 2, "percentage points": 2, "pupils per year": 0, "months": 2,

@@ -30,17 +30,16 @@ from typing import Any
 import actlocally
 import numpy as np
 import xarray as xr
+from actlocally.experiments.compare.effects import METRIC, metric_values, outcomes
+from actlocally.experiments.sensitivity.inputs import Output
 from actlocally.model.errors import InputError
 from actlocally.model.locality import LocalityModel
 from actlocally.model.metadata import git_commit
 from actlocally.model.params import DEFAULTS
 from actlocally.model.scenario import Scenario
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.run_store import RunStore, fingerprint
 from SALib import ProblemSpec
-
-from .checkpoint import RunStore, fingerprint
-from .effects import METRIC, metric_values, outcomes
-from .executor import Executor
-from .sensitivity_inputs import Output
 
 METHODS = ("sobol", "morris")
 MORRIS_LEVELS = 4

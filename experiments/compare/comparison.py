@@ -22,10 +22,9 @@ from actlocally.model.errors import InputError, from_validation_error
 from actlocally.model.locality import LocalityModel
 from actlocally.model.metadata import git_commit
 from actlocally.model.scenario import SCENARIOS_DIR, Scenario, builtin_scenarios, load_scenario
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.run_store import RunStore, fingerprint
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-
-from .checkpoint import RunStore, fingerprint
-from .executor import Executor
 
 SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 COMPARISONS_DIR = SCENARIOS_DIR / "comparisons"

@@ -11,11 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from actlocally.experiments.compare.comparison import RunSpec, simulate
 from actlocally.model.scenario import load_scenario
-
-from .checkpoint import RunStore
-from .comparison import RunSpec, simulate
-from .executor import Executor
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.run_store import RunStore
 
 
 def run_batch_benchmark(runs: int = 200, pupils: int = 5000, workers: int = 2,

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from actlocally.experiments.cli.common import console, fail
 from actlocally.model.errors import InputError
-from rich.console import Console
 
 
 def brief(
@@ -19,11 +19,10 @@ def brief(
     png: Annotated[Path | None, typer.Option(help="also write page 1 of the PDF as a PNG here")] = None,
 ) -> None:
     """Write a 2-4 page brief for funders from a comparison: self-contained HTML and a PDF."""
-    from actlocally.experiments.brief import write_brief
+    from actlocally.experiments.brief.render import write_brief
 
     try:
         files = write_brief(comparison, scenario, out, png)
     except InputError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
-    Console().print("written: " + ", ".join(str(p) for p in (files.html, files.pdf, files.png) if p))
+        fail(err)
+    console.print("written: " + ", ".join(str(p) for p in (files.html, files.pdf, files.png) if p))

@@ -6,12 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from actlocally.experiments.cli.common import console, err_console, fail
 from actlocally.model.errors import InputError
-from rich.console import Console
 from rich.table import Table
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 def calibrate(
@@ -30,7 +27,7 @@ def calibrate(
     """Fit an area's free parameters to its targets (ABC-SMC), or write the diagnostics of a stored fit."""
     from actlocally.calibration.posterior import load_posterior
     from actlocally.calibration.targets import load_targets
-    from actlocally.experiments.executor import Executor
+    from actlocally.runtime.executor import Executor
 
     report = args[0] == "report"
     if (report and len(args) != 2) or (not report and len(args) != 1):
@@ -41,8 +38,7 @@ def calibrate(
         targets = load_targets(area)
         posterior = load_posterior(area) if report else None
     except InputError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        fail(err)
     with Executor(workers, scheduler) as ex:
         if report:
             from actlocally.calibration.report import write_report

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from actlocally.experiments.sensitivity.plots import index_charts
+from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
 from rich.table import Table
-
-from .sensitivity_plots import index_charts
-from .storage import write_csv_atomic, write_netcdf_atomic
 
 RANK_BY = {"sobol": "ST", "morris": "mu_star"}
 COLUMNS = {"sobol": ("S1", "S1_conf", "ST", "ST_conf"), "morris": ("mu_star", "mu_star_conf", "mu", "sigma")}

@@ -11,11 +11,10 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
+from actlocally.experiments.brief.charts import all_charts
+from actlocally.experiments.brief.data import GROUP_WORDS, HEADLINES, Brief, brief_data
+from actlocally.runtime.storage import atomic_path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-from .brief_charts import all_charts
-from .brief_data import GROUP_WORDS, HEADLINES, Brief, brief_data
-from .storage import atomic_path
 
 TEMPLATE = "brief.html.j2"
 
@@ -36,7 +35,7 @@ def _words(name: str) -> str:
 
 def environment() -> Environment:
     """The Jinja environment: package templates, autoescape on for everything, undefined names are errors."""
-    env = Environment(loader=PackageLoader("actlocally.experiments", "templates"),
+    env = Environment(loader=PackageLoader("actlocally.experiments.brief", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = _words

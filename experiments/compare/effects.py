@@ -13,10 +13,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import xarray as xr
+from actlocally.experiments.compare.comparison import scenario_slice
 from actlocally.model.calendar import DAYS_PER_YEAR
 from actlocally.model.eef import months_of_progress
-
-from .comparison import scenario_slice
 
 GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
 INTERVAL = (0.05, 0.95)

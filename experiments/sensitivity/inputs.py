@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from actlocally.experiments.compare.effects import GROUPS, METRIC
 from actlocally.model.errors import InputError
 from actlocally.model.params import DEFAULTS
-
-from .effects import GROUPS, METRIC
 
 POSTERIOR_QUANTILES = (0.05, 0.95)
 

@@ -1,0 +1,1 @@
+"""Funder briefs: the numbers (data), charts, evidence and sources, rendered to HTML and PDF."""

@@ -1,0 +1,1 @@
+"""Scenario comparisons: plans, runs under common random numbers, paired effects, tables and charts."""

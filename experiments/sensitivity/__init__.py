@@ -1,0 +1,1 @@
+"""SALib sensitivity sweeps: which uncertain parameters drive an outcome or an effect."""
