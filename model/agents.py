@@ -54,6 +54,7 @@ class School(mesa.Agent):
         self.attendance_effect = attendance_effect
         self.value_added = value_added  # z per school year
         self.mhst_service: int = -1
+        self.mhst_planned: int = -1  # a team's service index, reserved by an MHST that has not started yet
         self.hub = False
         self.hub_services: set[str] = set()
         self.hub_referral_multiplier = 1.0

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .area import AreaProfile, load_area, read_toml
 from .errors import InputError, from_validation_error
+from .interventions.parameters import MODEL_GROUPS, parameter_rows, split_overrides
 from .interventions.registry import REGISTRY, InterventionParams
-from .params import DEFAULTS
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -47,14 +47,19 @@ class Scenario(BaseModel):
 
     def validate_all(self) -> Scenario:
         """Check the parts pydantic's field types cannot: parameter names, the area, each intervention."""
+        _ = self.area_profile
+        known = parameter_rows(self.intervention_params)
         for key in self.parameters:
-            if key not in DEFAULTS:
-                close = difflib.get_close_matches(key, list(DEFAULTS), n=3)
+            if key not in known:
+                close = difflib.get_close_matches(key, list(known), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see `actlocally params` for the names"
                 raise InputError(self._path, f"parameters.{key}", f"unknown parameter{hint}")
-        _ = self.area_profile
-        _ = self.intervention_params
+        split_overrides(self.parameters, self.intervention_params, self._path)  # values inside the fields' bounds
         labels = [p.label or p.type for p in self.intervention_params]
+        clash = sorted(set(labels) & MODEL_GROUPS)
+        if clash:
+            raise InputError(self._path, "interventions", f"label {clash} is the name of a model mechanism's "
+                             "parameter group; give the intervention another `label`")
         dup = {x for x in labels if labels.count(x) > 1}
         if dup:
             raise InputError(self._path, "interventions", f"two interventions share the label {sorted(dup)}; "

@@ -27,6 +27,7 @@ def plan_sensitivity(scenario: Path | str, *, method: str, samples: int, output:
     from actlocally.experiments.compare.comparison import SAFE_NAME, plan_comparison
     from actlocally.experiments.sensitivity.inputs import parameter_ranges, select_outputs, select_parameters
     from actlocally.experiments.sensitivity.sweep import SensitivityPlan, check_design
+    from actlocally.model.interventions.parameters import parameter_rows
     from actlocally.model.scenario import load_scenario
 
     if not re.match(SAFE_NAME, output) or len(output) > 80:
@@ -37,9 +38,10 @@ def plan_sensitivity(scenario: Path | str, *, method: str, samples: int, output:
     if base is not None:  # same checks as a comparison: same area, years and population
         plan_comparison([base], [sc], name=output, replicates=1, seed=seed, pupils=pupils)
     fixed = set(sc.parameters) | (set(base.parameters) if base else set())
-    names = select_parameters(parameters, fixed)
+    rows = parameter_rows(sc.intervention_params)
+    names = select_parameters(parameters, fixed, rows)
     check_design(method, samples, len(names))
-    bounds, where = parameter_ranges(names, ranges)
+    bounds, where = parameter_ranges(names, ranges, rows)
     outputs = select_outputs(outcome, group)
     return SensitivityPlan(name=output, scenario=sc, baseline=base, names=names, bounds=bounds, ranges=where,
                            outputs=outputs, method=method, samples=samples,

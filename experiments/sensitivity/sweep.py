@@ -33,9 +33,9 @@ import xarray as xr
 from actlocally.experiments.compare.effects import METRIC, metric_values, outcomes
 from actlocally.experiments.sensitivity.inputs import Output
 from actlocally.model.errors import InputError
+from actlocally.model.interventions.parameters import parameter_rows
 from actlocally.model.locality import LocalityModel
 from actlocally.model.metadata import git_commit
-from actlocally.model.params import DEFAULTS
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
 from actlocally.runtime.run_store import RunStore, fingerprint
@@ -274,10 +274,11 @@ def run_sensitivity(plan: SensitivityPlan, executor: Executor, out_dir: Path,
 
 def _describe(ds: xr.Dataset, plan: SensitivityPlan) -> xr.Dataset:
     """Units, labels and run metadata on the indices Dataset."""
+    rows = parameter_rows(plan.scenario.intervention_params)
     ds = ds.assign_coords(
         outcome=("output", [o.outcome for o in plan.outputs]), group=("output", [o.group for o in plan.outputs]),
         output_units=("output", [METRIC[o.outcome].unit for o in plan.outputs]),
-        parameter_units=("parameter", [DEFAULTS.rows[n].unit for n in plan.names]))
+        parameter_units=("parameter", [rows[n].unit for n in plan.names]))
     ds.attrs.update({
         "title": f"actlocally sensitivity: {plan.name}", "scenario": plan.scenario.name,
         "baseline": plan.baseline.name if plan.baseline else "", "area": plan.scenario.area,

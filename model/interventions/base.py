@@ -36,7 +36,20 @@ class InterventionParams(BaseModel):
 
 
 class Intervention:
-    """Sets model state (enrolments, coverage, hub flags); mechanisms carry the effects, never edited params."""
+    """Sets model state (enrolments, coverage, hub flags); mechanisms carry the effects, never edited params.
+
+    Life of an intervention in a run (`LocalityModel` calls these, in this order):
+
+    - `setup(model)` once at build: choose the schools or children it will serve and make any services it adds
+      (services must exist before results are recorded). Nothing is delivered yet.
+    - `start(model)` on its `start_day` (before that day's mechanisms; at build when `start_day` is 0): switch on.
+    - `apply(model, day)` every school day from `start_day` on, before the mechanisms.
+    - `new_year(model)` after each year-group progression once started (children moved school, Reception joined);
+      `model.school_year` is then the new year's index, so yearly draws are fresh.
+
+    Cost: `annual_cost_gbp` is what a full year of what it delivers costs at the current scale; results pro-rate it
+    from `start_day`, so nothing is costed before it starts.
+    """
 
     name: ClassVar[str] = "intervention"
     Params: ClassVar[type[InterventionParams]] = InterventionParams
@@ -44,24 +57,35 @@ class Intervention:
     def __init__(self, params: InterventionParams) -> None:
         self.params = params
         self.label = params.label or self.name
+        self.started = False
 
     @property
     def stream(self) -> str:
+        """Name of its own random stream (common random numbers: its draws never shift another's)."""
         return f"intervention:{self.label}"
 
-    def setup(self, model) -> None:
-        """Called once when the model is built."""
+    def setup(self, model: Any) -> None:
+        """Called once when the model is built: choose targets, add services; deliver nothing yet."""
 
-    def new_year(self, model) -> None:
-        """Called after year-group progression (children moved school, Reception joined)."""
+    def start(self, model: Any) -> None:
+        """Called once, on `start_day`: switch the intervention on."""
 
-    def apply(self, model, day: int) -> None:
-        """Called every school day before the mechanisms."""
+    def begin(self, model: Any) -> None:
+        """Start now (the model calls this on `start_day`); idempotent."""
+        if not self.started:
+            self.started = True
+            self.start(model)
 
-    def annual_cost_gbp(self, model) -> float:
-        """Cost of a full year at the current scale."""
+    def new_year(self, model: Any) -> None:
+        """Called after year-group progression, once started."""
+
+    def apply(self, model: Any, day: int) -> None:
+        """Called every school day from `start_day` on, before the mechanisms."""
+
+    def annual_cost_gbp(self, model: Any) -> float:
+        """Cost of a full year of what it delivers, at the current scale (GBP)."""
         return 0.0
 
-    def reached(self, model) -> np.ndarray:
-        """Boolean mask of children this intervention reaches (for reach figures)."""
+    def reached(self, model: Any) -> np.ndarray:
+        """Boolean mask of children this intervention reaches (for reach figures); none before it starts."""
         return np.zeros(model.children.n, bool)

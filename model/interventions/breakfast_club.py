@@ -32,6 +32,9 @@ class BreakfastClub(Intervention):
 
     def setup(self, model) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
+        self.enrolled = np.zeros(model.children.n, bool)
+
+    def start(self, model) -> None:
         for s in self.schools:
             s.breakfast_offer = self.params.offer
         self.enrol(model)
@@ -40,11 +43,12 @@ class BreakfastClub(Intervention):
         self.enrol(model)
 
     def enrol(self, model) -> None:
-        """Enrol eligible children (one uniform per child on the intervention's stream), up to the places."""
+        """Enrol eligible children for this school year (one uniform per child on the intervention's stream,
+        keyed by the school year so each year's enrolment is a fresh draw), up to the places."""
         kids = model.children
         in_school = np.isin(kids.school, [s.index for s in self.schools])
         eligible = in_school & (kids.fsm if self.params.offer == "targeted" else True)
-        u = uniforms(model.streams[self.stream], model.today_year, kids.n, 1)
+        u = uniforms(model.streams[self.stream], model.school_year, kids.n, 1)
         p = self.params.p_enrol * np.where(model.families.food_insecure[kids.family],
                                            self.params.enrol_multiplier_food_insecure, 1.0)
         enrolled = eligible & (u < p)
@@ -60,8 +64,6 @@ class BreakfastClub(Intervention):
 
     def apply(self, model, day: int) -> None:
         """Mark who attends this morning; hunger reads it."""
-        if day < self.params.start_day:
-            return
         u = uniforms(model.streams[self.stream], day, model.children.n, 0)
         model.children.at_breakfast |= self.enrolled & (u < self.params.p_attend_per_day)
 

@@ -29,12 +29,17 @@ class GlassesInClasses(Intervention):
 
     def setup(self, model) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
+        self.fitted = np.zeros(model.children.n, bool)
+        self.pupils = 0
+
+    def start(self, model) -> None:
         self.new_year(model)
 
     def new_year(self, model) -> None:
+        """Screen this year's pupils (a fresh draw each school year) and fit glasses."""
         kids = model.children
         in_school = np.isin(kids.school, [s.index for s in self.schools])
-        u = uniforms(model.streams[self.stream], model.today_year, kids.n, 1)
+        u = uniforms(model.streams[self.stream], model.school_year, kids.n, 1)
         self.fitted = in_school & kids.vision_uncorrected & (u < self.params.p_screened * self.params.p_wear)
         kids.wears_glasses |= self.fitted
         self.pupils = int(in_school.sum())

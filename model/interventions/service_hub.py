@@ -44,6 +44,8 @@ class ServiceHub(Intervention):
             svc = Service(model, f"{self.label} youth service", "youth_service",
                           self.params.youth_new_cases_per_week * model.capacity_scale)
             model.services.add(svc)
+
+    def start(self, model) -> None:
         for s in self.schools:
             s.hub = True
             s.hub_services |= set(self.params.services)
@@ -63,4 +65,6 @@ class ServiceHub(Intervention):
         return len(self.schools) * self.params.cost_gbp_per_year * model.capacity_scale
 
     def reached(self, model) -> np.ndarray:
+        if not self.started:
+            return np.zeros(model.children.n, bool)
         return np.isin(model.children.school, [s.index for s in self.schools])
