@@ -118,6 +118,10 @@ class Observed(BaseModel):
     ks2_expected_other: Share
     probable_disorder_share: Share
     mhst_reach_share: Share | None = None
+    # KS2 expected share by absence over KS2 minus all pupils, England 2018/19 (FACTS §11 [V1])
+    ks2_gap_absence_0: Share | None = None
+    ks2_gap_absence_0_1: Share | None = None
+    ks2_gap_absence_1_2: Share | None = None
 
 
 class AreaProfile(BaseModel):

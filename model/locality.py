@@ -26,6 +26,7 @@ from .population import SchoolArrays, add_baseline_services, initial_states, pro
 from .results import Recorder
 from .rng import Streams
 from .scenario import Scenario, load_scenario
+from .starting_attainment import prior_ks2_record
 from .synthesis import synthesise
 
 # The daily mechanisms in order. `step` runs them as `step_day` (two fused passes with the same results, see
@@ -100,6 +101,7 @@ class LocalityModel(mesa.Model):
         self.class_id = np.zeros(self.children.n, np.int32)
         self.refresh_schools()
         initial_states(self, self.streams.generator("initial_state"))
+        prior_ks2_record(self, self.streams.generator("ks2_record"))
         self.children.present[:] = True  # nobody starts the run on an absence spell
 
         self.school_year = 0  # index of the school year the children's year groups and enrolments refer to

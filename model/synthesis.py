@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
-from scipy.stats import norm
 
 from .area import AreaProfile
 from .params import ParamTable
+from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
@@ -48,8 +48,7 @@ class Population:
     schools: list[SchoolSpec]
     n_neighbourhoods: int
     sen_intercepts: tuple[float, float]  # (EHCP, SEN support) log-odds for a non-FSM child
-    attainment_means: tuple[float, float]  # (other, FSM) mean starting z
-    sd_within_z: float = 0.9
+    attainment_shift: np.ndarray  # (year group, FSM) shift of starting z; Reception entrants take row 0
 
 
 def _solve_intercept(slope_term: np.ndarray, target: float, weights: np.ndarray | None = None) -> float:
@@ -173,8 +172,8 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
     children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
 
-    means = _starting_attainment(children, schools, area, params, rng)
-    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), means)
+    shift = _starting_attainment(children, schools, area, params, rng)
+    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift)
     for s, spec in enumerate(schools):
         spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
     return pop
@@ -195,25 +194,16 @@ def attainment_offsets(send: np.ndarray, eal: np.ndarray, params: ParamTable) ->
 
 
 def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area: AreaProfile,
-                         params: ParamTable, rng: np.random.Generator) -> tuple[float, float]:
-    """Draw starting z so the area's KS2 shares (disadvantaged, other) hold at the Year 6 threshold.
-
-    Simplification: every year group stands where the area's Year 6 pupils stand against the nation.
-    """
-    n = children.n
+                         params: ParamTable, rng: np.random.Generator) -> np.ndarray:
+    """Starting z per child, jointly with attendance propensity and per year group (see model/starting_attainment)."""
     school_off = np.array([s.attainment_offset for s in schools])[children.school]
-    raw = attainment_offsets(children.send, children.eal, params) + school_off + rng.normal(0.0, 0.9, n)
-    t6 = norm.ppf(1.0 - params["attainment.expected_share_year6"])
-    means = []
-    for is_fsm, share in ((False, area.observed.ks2_expected_other.value),
-                          (True, area.observed.ks2_expected_disadvantaged.value)):
-        sel = children.fsm == is_fsm
-        c = t6 - np.quantile(raw[sel], 1.0 - share) if sel.any() else 0.0
-        raw[sel] += c
-        means.append(float(c))
-    children.attainment_z[:] = raw
-    children.attainment_start_z[:] = raw
-    return means[0], means[1]
+    base = attainment_offsets(children.send, children.eal, params) + school_off
+    z, table = draw_starting_attainment(base, children.fsm, children.year_group, children.propensity,
+                                        (area.observed.ks2_expected_other.value,
+                                         area.observed.ks2_expected_disadvantaged.value), params, rng)
+    children.attainment_z[:] = z
+    children.attainment_start_z[:] = z
+    return table
 
 
 def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,
