@@ -17,10 +17,12 @@ Reception and Year 1 take the Year 2 shift (flat before the first anchor), as do
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, ndtri
 from scipy.stats import norm
 
+from .matching import solve_intercept
 from .params import ParamTable
+from .rng import uniforms
 
 ANCHORS = (2, 6, 11)
 SD_WITHIN_Z = 0.9  # SD of the child residual before the shifts (assumption, as before this module)
@@ -98,10 +100,9 @@ def prior_ks2_record(model, rng: np.random.Generator) -> None:
     c.ks2_attended[:] = 0
     if not sel.any():
         return
-    from .synthesis import _solve_intercept  # one solver for every matched share
     absence = (1.0 - model.area.observed.attendance_rate.value) * PRIMARY_TO_ALL_ABSENCE
     x = -model.attendance_fixed[sel].astype(np.float64)
-    d = _solve_intercept(x, absence)
+    d = solve_intercept(x, absence)
     p = expit(d + x)
     n = 380 * years_done[sel]
     missed = rng.binomial(n, p)
@@ -129,9 +130,6 @@ def ks2_sessions(children) -> tuple[np.ndarray, np.ndarray]:
 
 def assessment_noise(model, year: int) -> np.ndarray:
     """Each child's test measurement error for this school year (z): its own stream, one uniform per child."""
-    from scipy.special import ndtri
-
-    from .rng import uniforms
     u = uniforms(model.streams["assessment"], year, model.children.n)
     return model.params["attainment.sd_assessment_z"] * ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
