@@ -12,6 +12,7 @@ from actlocally.experiments.cli.bench import bench, bench_batch
 from actlocally.experiments.cli.brief import brief
 from actlocally.experiments.cli.calibrate import calibrate
 from actlocally.experiments.cli.compare import compare
+from actlocally.experiments.cli.evidence import evidence
 from actlocally.experiments.cli.info import areas, params, validate
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
@@ -30,6 +31,7 @@ app.command(context_settings={"allow_interspersed_args": True})(calibrate)
 app.command("brief")(brief)
 app.command("sensitivity")(sensitivity)
 app.command("trial")(trial)
+app.command("evidence")(evidence)
 
 
 def main() -> None:  # pragma: no cover
