@@ -44,6 +44,10 @@ def validate_selector(value: str | list[str]) -> str | list[str]:
         parse_rule(value)
     elif not value:
         raise ValueError("give at least one school name, a rule, or 'all'")
+    else:
+        twice = sorted({n for n in value if value.count(n) > 1})
+        if twice:
+            raise ValueError(f"school(s) {twice} named twice; name each school once")
     return value
 
 
@@ -55,7 +59,8 @@ def select_schools(selector: str | list[str], schools: list) -> list:
         if unknown:
             raise ValueError(f"unknown school(s) {unknown}; this area's schools are: "
                              + ", ".join(s.name for s in schools[:12]) + (" ..." if len(schools) > 12 else ""))
-        return [by_name[n] for n in selector]
+        wanted = set(selector)
+        return [s for s in schools if s.name in wanted]
     clauses = parse_rule(selector)
     return [s for s in schools if all(_OPS[op](getattr(s, fld), val) for fld, op, val in clauses)]
 
