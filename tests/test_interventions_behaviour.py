@@ -68,6 +68,8 @@ def test_lists_pick_named_schools_in_school_order_once_each():
     ("phase == 3", "compares with a quoted text value"),
     ("phase == 'nursery'", "phase is 'primary' or 'secondary'"),
     ("phase == 'primary' or roll > 10", "cannot read rule clause"),
+    ("disadvantaged_share >= 0.3.5", "'0.3.5' in rule clause 'disadvantaged_share >= 0.3.5' is not a number"),
+    ("roll > .", "'.' in rule clause"),
     ("", "cannot read rule clause"),
 ])
 def test_bad_rules_say_what_is_allowed(rule, message):
