@@ -118,7 +118,8 @@ INTERVENTIONS = {
     "breakfast_club": {"type": "breakfast_club", "schools": "all", "places_per_school": 120},
     "glasses_in_classes": {"type": "glasses_in_classes"},
     "mental_health_support_team": {"type": "mental_health_support_team", "teams": 2},
-    "service_hub": {"type": "service_hub", "schools": [HUB_SCHOOL]},
+    "service_hub": {"type": "service_hub", "schools": [HUB_SCHOOL], "referral_multiplier": 3.0,
+                    "food_seek_multiplier": 3.0},
 }
 
 
@@ -188,7 +189,10 @@ def test_nothing_changes_before_start_day_and_the_effect_appears_after(scenario_
     else:
         at_hub = late.families.hub_school >= 0
         assert at_hub.any() and (base.families.hub_school < 0).all()
-        assert not np.array_equal(late.families.parent_status, base.families.parent_status)
+        family_kinds = [s.name for s in late.services.services
+                        if s.kind in ("early_help", "talking_therapies", "food_support")]
+        assert float(dl["referrals"].sel(service=family_kinds).sum()) > float(db["referrals"].sel(
+            service=family_kinds).sum())
     terms = dl["cost_gbp"].isel(intervention=0).values
     assert terms[0] == pytest.approx(annual_cost(kind, late, iv) * (TERM_DAYS[0] - start) / DAYS_PER_YEAR)
 
