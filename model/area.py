@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -158,7 +158,7 @@ def available_areas() -> list[str]:
     return sorted(p.stem for p in AREAS_DIR.glob("*.toml"))
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file or raise InputError naming the file and the line."""
     try:
         with open(path, "rb") as fh:

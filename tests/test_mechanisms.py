@@ -103,10 +103,34 @@ def test_persistent_absence_definition():
 
 
 def test_difficulty_lowers_attendance_and_learning(scenario_factory):
-    m = run_days(LocalityModel(scenario_factory()), 60)
-    c = m.children
-    rate = c.term_attended / np.maximum(c.term_possible, 1)
-    assert rate[c.difficulty].mean() < rate[~c.difficulty].mean()
+    """b_difficulty makes a child in difficulty miss days it would have attended (no one else changes); each such
+    day costs its learning except the catch-up share: z_per_day * efficiency * (1 - catch_up_share)."""
+    still = {"attendance.b_peer": 0.0, "attendance.b_absent_yesterday": 0.0}  # so days do not couple
+    with_b = LocalityModel(scenario_factory(parameters={**still, "attendance.b_difficulty": -0.7}))
+    without = LocalityModel(scenario_factory(parameters={**still, "attendance.b_difficulty": 0.0}))
+    q = with_b.params.group("learning")
+    c = with_b.children
+    blurred = c.vision_uncorrected & ~c.wears_glasses
+    expected = np.zeros(c.n)
+    lost_days = difficulty_days = absent_days = 0
+    for _ in range(120):
+        with_b.step()
+        without.step()
+        lost = without.children.present & ~c.present
+        assert not (c.present & ~without.children.present).any()  # lower log-odds, same uniforms
+        assert not (lost & ~c.difficulty).any()  # only children in difficulty today
+        eff = (1.0 - q["penalty_hunger"] * c.hungry - q["penalty_difficulty"] * c.difficulty
+               - q["penalty_vision"] * blurred)
+        expected += lost * q["z_per_school_year"] / 190 * eff * (1.0 - q["catch_up_share"])
+        lost_days += int(lost.sum())
+        difficulty_days += int(c.difficulty.sum())
+        absent_days += int((c.difficulty & ~without.children.present).sum())
+    # a day attended at absence odds o is lost with probability o (e^0.7 - 1) / (1 + o e^0.7): at most
+    # (e^0.7 - 1) times the absence the same children have without b_difficulty
+    absence = absent_days / difficulty_days
+    share_lost = lost_days / (difficulty_days - absent_days)
+    assert 0.5 * absence * (np.exp(0.7) - 1) < share_lost <= absence * (np.exp(0.7) - 1)
+    np.testing.assert_allclose(without.children.attainment_z.astype(float) - c.attainment_z, expected, atol=1e-4)
 
 
 def test_neighbourhood_exposure_only_where_profiled(scenario_factory):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -30,19 +30,19 @@ class BreakfastClub(Intervention):
         cost_gbp_per_place_year: float = param(180.0, prior=(110.0, 400.0), unit="GBP per place per year", ge=0,
                                                source="Pro Bono Economics 2021, FACTS §5 [E6]")
 
-    def setup(self, model) -> None:
+    def setup(self, model: Any) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
         self.enrolled = np.zeros(model.children.n, bool)
 
-    def start(self, model) -> None:
+    def start(self, model: Any) -> None:
         for s in self.schools:
             s.breakfast_offer = self.params.offer
         self.enrol(model)
 
-    def new_year(self, model) -> None:
+    def new_year(self, model: Any) -> None:
         self.enrol(model)
 
-    def enrol(self, model) -> None:
+    def enrol(self, model: Any) -> None:
         """Enrol eligible children for this school year (one uniform per child on the intervention's stream,
         keyed by the school year so each year's enrolment is a fresh draw), up to the places."""
         kids = model.children
@@ -62,13 +62,13 @@ class BreakfastClub(Intervention):
         kids.breakfast_enrolled[:] |= enrolled
         self.enrolled = enrolled
 
-    def apply(self, model, day: int) -> None:
+    def apply(self, model: Any, day: int) -> None:
         """Mark who attends this morning; hunger reads it."""
         u = uniforms(model.streams[self.stream], day, model.children.n, 0)
         model.children.at_breakfast |= self.enrolled & (u < self.params.p_attend_per_day)
 
-    def annual_cost_gbp(self, model) -> float:
+    def annual_cost_gbp(self, model: Any) -> float:
         return float(self.enrolled.sum()) * self.params.cost_gbp_per_place_year
 
-    def reached(self, model) -> np.ndarray:
+    def reached(self, model: Any) -> np.ndarray:
         return self.enrolled.copy()
