@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import math
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+from ..strict import ShortText
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
@@ -29,10 +32,24 @@ def param(default: float, *, prior: tuple[float, float], unit: str, source: str,
 class InterventionParams(BaseModel):
     """Settings common to every intervention; subclasses add their own fields."""
 
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    label: str | None = Field(None, description="name in results; defaults to the type")
-    start_day: int = Field(0, ge=0, description="school day of the run on which it starts")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    type: Annotated[str, Strict()]
+    label: ShortText | None = Field(None, min_length=1, description="name in results; defaults to the type")
+    start_day: int = Field(0, ge=0, le=1900, description="school day of the run on which it starts (10 years at most)")
+
+    @model_validator(mode="after")
+    def _inside_priors(self) -> InterventionParams:
+        """Every `param(...)` value is finite and inside its declared prior range."""
+        for name, info in type(self).model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            value = getattr(self, name)
+            if "prior" not in extra or not isinstance(value, float | int):
+                continue
+            lo, hi = extra["prior"]
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise ValueError(f"{name} = {value!r} is outside its prior range [{lo:g}, {hi:g}] "
+                                 f"({extra.get('unit')}; source: {extra.get('source')})")
+        return self
 
 
 class Intervention:
