@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import h5py
 import numpy as np
 import xarray as xr
 from actlocally.model.errors import InputError
@@ -44,6 +45,7 @@ def open_posterior(path: Path) -> xr.Dataset:
                              "calibrate`)")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(path, None, f"file is larger than {MAX_FILE_BYTES:,} bytes; not a posterior")
+        _check_declared_sizes(path)  # before xarray, which reads index coordinates whole on opening
         ds = xr.open_dataset(path, engine="h5netcdf", cache=False)
     except InputError:
         raise
@@ -57,6 +59,22 @@ def open_posterior(path: Path) -> xr.Dataset:
     except Exception as err:  # noqa: BLE001 - a malformed variable or attribute of any kind
         ds.close()
         raise InputError(path, None, f"not a usable posterior ({type(err).__name__}: {err})") from None
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Refuse a file whose arrays declare more than MAX_VALUES numbers (read from HDF5 metadata only)."""
+    total = 0
+
+    def visit(name: str, obj: object) -> None:
+        nonlocal total
+        if isinstance(obj, h5py.Dataset):
+            total += int(np.prod(obj.shape, dtype=np.float64)) if obj.shape else 1
+
+    with h5py.File(path, "r") as f:
+        f.visititems(visit)
+    if total > MAX_VALUES:
+        raise InputError(path, "particle", f"declares {total:,} numbers; a posterior holds at most {MAX_VALUES:,} "
+                         f"(at most {MAX_PARTICLES:,} particles)")
 
 
 def _checked(ds: xr.Dataset, path: Path) -> xr.Dataset:

@@ -84,11 +84,12 @@ def school_names(area: AreaProfile) -> set[str]:
 
 
 def check_in_prior(key: str, value: float, path: Path | None, field: str) -> None:
-    """A model parameter's value must be finite and inside its prior range from parameters.toml."""
+    """A scenario's parameter override is finite and inside the prior range from parameters.toml, or exactly 0
+    (which switches the term or mechanism off, as a scenario may do on purpose)."""
     lo, hi = DEFAULTS.rows[key].prior
-    if not (math.isfinite(value) and lo <= value <= hi):
+    if not (math.isfinite(value) and (lo <= value <= hi or value == 0.0)):
         raise InputError(path, field, f"{value!r} is outside the prior range [{lo:g}, {hi:g}] of {key} "
-                         f"({DEFAULTS.rows[key].unit}; source: {DEFAULTS.rows[key].source})")
+                         f"({DEFAULTS.rows[key].unit}; source: {DEFAULTS.rows[key].source}); 0 switches it off")
 
 
 def _resolve_area(area: str, path: Path | None) -> AreaProfile:

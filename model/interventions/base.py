@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from ..strict import ShortText
 
 REGISTRY: dict[str, type[Intervention]] = {}
+MAX_SETTING = 1e9
 
 
 def register(name: str):
@@ -38,17 +39,16 @@ class InterventionParams(BaseModel):
     start_day: int = Field(0, ge=0, le=1900, description="school day of the run on which it starts (10 years at most)")
 
     @model_validator(mode="after")
-    def _inside_priors(self) -> InterventionParams:
-        """Every `param(...)` value is finite and inside its declared prior range."""
-        for name, info in type(self).model_fields.items():
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    def _physical(self) -> InterventionParams:
+        """Every number is finite and at most MAX_SETTING in size (a stated physical bound: no cost in GBP, case
+        count or multiplier of a local intervention comes near it); field bounds (ge/le) are checked by pydantic.
+        A setting may leave its `param(...)` prior (e.g. p_enrol = 1 for a club every child joins): the prior
+        is the range sensitivity and calibration explore, not a limit on what a strategist may set."""
+        for name in type(self).model_fields:
             value = getattr(self, name)
-            if "prior" not in extra or not isinstance(value, float | int):
-                continue
-            lo, hi = extra["prior"]
-            if not (math.isfinite(value) and lo <= value <= hi):
-                raise ValueError(f"{name} = {value!r} is outside its prior range [{lo:g}, {hi:g}] "
-                                 f"({extra.get('unit')}; source: {extra.get('source')})")
+            if isinstance(value, float | int) and not isinstance(value, bool) and not (
+                    math.isfinite(value) and abs(value) <= MAX_SETTING):
+                raise ValueError(f"{name} = {value!r} is not a finite number of at most {MAX_SETTING:g}")
         return self
 
 
