@@ -140,3 +140,32 @@ def test_a_label_with_a_comma_or_named_none_costs_the_same(tmp_path):
     # the same club under another label: only its enrolment draws differ (the label names its random stream)
     costs = [float(scenario_slice(ds, name)["cost_gbp"].sum()) for name in ("plain", "comma", "none")]
     assert max(costs) / min(costs) < 1.2, costs
+
+
+def test_a_sweep_reuses_intact_samples_and_recomputes_a_damaged_one(tmp_path):
+    from actlocally.experiments.sensitivity import sweep as S
+
+    samples = np.random.default_rng(2).uniform(-1.0, 1.0, (32, 3))
+    calls: list[int] = []
+
+    def fn(rows: np.ndarray) -> np.ndarray:
+        calls.append(len(rows))
+        return rows.sum(axis=1) ** 2
+
+    def evaluate(key: str) -> tuple[xr.Dataset, list[str]]:
+        said: list[str] = []
+        with Executor(0) as ex:
+            ds = S.evaluate(samples, lambda rows: (fn, rows), S.evaluate_function, ex,
+                            RunStore(tmp_path / "runs.zarr"), key, chunk=8, on_message=said.append)
+        return ds, said
+
+    first, said = evaluate("k")
+    assert said == ["0 of 4 runs reused, 4 to run"] and len(calls) == 4
+    chunk = next(p for p in (tmp_path / "runs.zarr" / S.STORE_GROUP / "r000002").rglob("*")
+                 if p.is_file() and p.name != "zarr.json")
+    chunk.write_bytes(chunk.read_bytes()[::-1])  # spoiled bytes: unreadable or wrong values, never numbers
+    again, said = evaluate("k")
+    assert said == [f"3 of 4 runs reused, 1 to run (1 damaged, recomputed: {S.STORE_GROUP}/r000002)"]
+    assert len(calls) == 5
+    np.testing.assert_array_equal(first["Y"].values, again["Y"].values)
+    assert evaluate("another scenario")[1] == ["0 of 4 runs reused, 4 to run (4 stored with other inputs)"]
