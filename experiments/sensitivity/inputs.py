@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
+from actlocally.calibration.posterior import open_posterior
 from actlocally.experiments.compare.effects import GROUPS, METRIC
 from actlocally.model.errors import InputError
 from actlocally.model.params import DEFAULTS, Param
@@ -84,19 +85,8 @@ def parameter_ranges(names: list[str], ranges: str = "prior",
 
 def posterior_ranges(path: Path, names: list[str]) -> list[tuple[float, float]]:
     """5%-95% weighted quantiles of each parameter over a stored posterior's particles (see module docstring)."""
-    import xarray as xr
-
-    if not path.is_file():
-        raise InputError(path, None, "no such posterior file (expected a NetCDF with a 'particle' dimension)")
-    try:
-        ds = xr.load_dataset(path)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is the same user error
-        raise InputError(path, None, f"cannot read as NetCDF: {err}") from None
-    if "weight" not in ds or ds["weight"].dims != ("particle",):
-        raise InputError(path, "weight", "a posterior needs a 'weight' variable over the 'particle' dimension")
+    ds = open_posterior(path)  # sizes, names, weights and ranges checked before any values are read
     w = np.asarray(ds["weight"].values, dtype=float)
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise InputError(path, "weight", "weights must be finite, non-negative and not all zero")
     out = []
     for n in names:
         if n not in ds or ds[n].dims != ("particle",):

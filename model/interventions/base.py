@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import math
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+from ..strict import ShortText
 
 REGISTRY: dict[str, type[Intervention]] = {}
+MAX_SETTING = 1e9
 
 
 def register(name: str):
@@ -29,10 +33,23 @@ def param(default: float, *, prior: tuple[float, float], unit: str, source: str,
 class InterventionParams(BaseModel):
     """Settings common to every intervention; subclasses add their own fields."""
 
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    label: str | None = Field(None, description="name in results; defaults to the type")
-    start_day: int = Field(0, ge=0, description="school day of the run on which it starts")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    type: Annotated[str, Strict()]
+    label: ShortText | None = Field(None, min_length=1, description="name in results; defaults to the type")
+    start_day: int = Field(0, ge=0, le=1900, description="school day of the run on which it starts (10 years at most)")
+
+    @model_validator(mode="after")
+    def _physical(self) -> InterventionParams:
+        """Every number is finite and at most MAX_SETTING in size (a stated physical bound: no cost in GBP, case
+        count or multiplier of a local intervention comes near it); field bounds (ge/le) are checked by pydantic.
+        A setting may leave its `param(...)` prior (e.g. p_enrol = 1 for a club every child joins): the prior
+        is the range sensitivity and calibration explore, not a limit on what a strategist may set."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, float | int) and not isinstance(value, bool) and not (
+                    math.isfinite(value) and abs(value) <= MAX_SETTING):
+                raise ValueError(f"{name} = {value!r} is not a finite number of at most {MAX_SETTING:g}")
+        return self
 
 
 class Intervention:
