@@ -15,6 +15,7 @@ from actlocally.experiments.cli.compare import compare
 from actlocally.experiments.cli.info import areas, params, validate
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
+from actlocally.experiments.cli.serve import serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Act Locally simulator: school attendance and attainment under local service changes.")
@@ -28,6 +29,7 @@ app.command("bench-batch")(bench_batch)
 app.command(context_settings={"allow_interspersed_args": True})(calibrate)
 app.command("brief")(brief)
 app.command("sensitivity")(sensitivity)
+app.command("serve")(serve)
 
 
 def main() -> None:  # pragma: no cover
