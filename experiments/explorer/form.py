@@ -169,8 +169,14 @@ def check(data: dict[str, Any], source: str = "scenario form") -> Checked:
 
 
 def to_toml(data: dict[str, Any]) -> str:
-    """The scenario file the form is building."""
-    return tomli_w.dumps(data)
+    """The scenario file the form is building, laid out as one written by hand ([parameters], [[interventions]])."""
+    top = {k: v for k, v in data.items() if k not in ("parameters", "interventions")}
+    parts = [tomli_w.dumps(top)]
+    if data.get("parameters"):
+        parts.append("[parameters]\n" + tomli_w.dumps(data["parameters"]))
+    for entry in data.get("interventions") or []:
+        parts.append("[[interventions]]\n" + tomli_w.dumps(entry))
+    return "\n".join(parts)
 
 
 def from_toml(text: str, source: str) -> dict[str, Any]:
