@@ -129,6 +129,9 @@ def test_compose_run_compare_share_and_bad_input(server, browser, tmp_path):
     with page.expect_download() as dl:
         page.click("#dl_summary")
     assert Path(dl.value.path()).read_bytes() == (folder / "summary.csv").read_bytes()
+    with page.expect_download(timeout=60_000) as dl:  # the funder brief, built by `write_brief` on first ask
+        page.click("#dl_brief_html")
+    assert "<html" in Path(dl.value.path()).read_text()[:500].lower() and (folder / f"brief_{NAME}.pdf").is_file()
 
     # The share link opens the same form in a new page.
     shared = page.url
@@ -141,6 +144,19 @@ def test_compose_run_compare_share_and_bad_input(server, browser, tmp_path):
     assert other.input_value("#iv0_schools_rule") == "phase == 'primary'"
     assert other.input_value("#iv0_offer") == "universal"
     other.screenshot(path=tmp_path / "share.png", full_page=True)
+
+    # An uploaded scenario file fills the form; its bad field gets the CLI's message.
+    upload = tmp_path / "upload.toml"
+    upload.write_text("name = 'from_file'\narea = 'holme_wood'\nyears = 0\n\n[[interventions]]\n"
+                      "type = 'glasses_in_classes'\n")
+    other.set_input_files("#upload", str(upload))
+    other.wait_for_function("document.getElementById('name').value === 'from_file'")
+    other.wait_for_selector("#slot1[data-kind='glasses_in_classes']")
+    other.wait_for_function("document.getElementById('err-years').textContent.length > 0")
+    assert other.inner_text("#err-years") == _cli_problem(tmp_path, upload.read_text())
+    other.goto(shared)  # back to the shared scenario
+    other.wait_for_function("document.getElementById('name').value === 'tiny_club'")
+    other.wait_for_selector("#iv0_p_enrol")
 
     # Invalid values: the CLI's own messages beside the fields, and Run refuses.
     other.fill("#iv0_p_enrol", "1.5")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from actlocally.experiments.cli.common import err_console, fail
 from actlocally.model.errors import InputError
+from rich.markup import escape
 
 
 def serve(
@@ -31,6 +32,6 @@ def serve(
         fail(InputError(outputs, "--outputs", "is a file; give a folder for the comparisons"))
     outputs.mkdir(parents=True, exist_ok=True)
     app = make_app(RunSettings(outputs=outputs.resolve(), workers=workers, scheduler=scheduler, posterior=posterior))
-    err_console.print(f"actlocally explorer on http://{host}:{port}/ (outputs in {outputs}; Ctrl-C stops it)",
+    err_console.print(escape(f"actlocally explorer on http://{host}:{port}/ (outputs in {outputs}; Ctrl-C stops it)"),
                       highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")

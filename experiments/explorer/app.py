@@ -167,7 +167,7 @@ def compare_server(input, output, settings: RunSettings) -> None:
     def compare_status():
         f = finished()
         reps = int(f.summary["replicates"].iloc[0]) if len(f.summary) else 0
-        return f"{f.folder}: {len(f.ds['scenario'])} runs of {reps} replicates each ({', '.join(f.arms)} against " \
+        return f"{f.folder}: {len(f.ds['scenario'])} scenarios x {reps} replicates ({', '.join(f.arms)} against " \
                f"their baselines)"
 
     tables = {

@@ -78,6 +78,7 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
         wide = cells.pivot(index=["outcome", "unit"], columns="group", values="cell")
         order = [m.label for m in METRICS if m.label in set(table["outcome"])]
         wide = wide.reindex(order, level=0)[[g for g in dict.fromkeys(table["group"])]]
+        wide.columns.name = None
         return wide.reset_index()
     if "mean_wait_days" in table.columns:
         return table.assign(mean_wait_days=table["mean_wait_days"].round(1),
