@@ -172,3 +172,12 @@ def test_serve_refuses_a_file_for_outputs(tmp_path):
     assert result.exit_code == 2
     assert "--outputs" in result.output and "Traceback" not in result.output
     assert "serve" in CliRunner().invoke(app, ["--help"]).output
+
+
+def test_a_failed_run_is_one_line():
+    from actlocally.experiments.explorer.runs import one_line
+
+    assert one_line(Cancelled()).startswith("cancelled")
+    assert one_line(InputError("f.toml", "years", "too many")) == "f.toml: field 'years': too many"
+    assert one_line(RuntimeError("worker died\nTraceback (most recent call last):\n  ...")) == \
+        "RuntimeError: worker died"

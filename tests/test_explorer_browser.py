@@ -143,6 +143,7 @@ def test_compose_run_compare_share_and_bad_input(server, browser, tmp_path):
     assert other.input_value("#replicates") == "2"
     assert other.input_value("#iv0_schools_rule") == "phase == 'primary'"
     assert other.input_value("#iv0_offer") == "universal"
+    other.wait_for_function("document.querySelector('#toml').textContent.includes('tiny_club')")
     other.screenshot(path=tmp_path / "share.png", full_page=True)
 
     # An uploaded scenario file fills the form; its bad field gets the CLI's message.

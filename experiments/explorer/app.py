@@ -13,9 +13,11 @@ from pathlib import Path
 from actlocally.experiments.explorer import charts, results
 from actlocally.experiments.explorer.compose import Composer
 from actlocally.experiments.explorer.form import decode_query, default_data, from_toml, to_toml
-from actlocally.experiments.explorer.page import page
-from actlocally.experiments.explorer.runs import Progress, RunSettings, one_line, run_scenario
+from actlocally.experiments.explorer.page import first_cards, page
+from actlocally.experiments.explorer.runs import Cancelled, Progress, RunSettings, one_line, run_scenario
+from actlocally.experiments.explorer.schools import schools_or_error
 from actlocally.model.errors import InputError
+from actlocally.model.interventions.registry import REGISTRY
 from shiny import App, reactive, render, req, ui
 
 
@@ -34,8 +36,13 @@ def make_app(settings: RunSettings) -> App:
                 return
             started.set(True)
             with reactive.isolate():
-                data, reps = decode_query(session.clientdata.url_search())
-                form.fill(data or default_data(), reps)
+                data, _ = first_form(session.clientdata.url_search())
+                form.adopt(first_cards(data, []))
+                unknown = [e.get("type") for e in data.get("interventions") or []
+                           if not (isinstance(e, dict) and e.get("type") in REGISTRY)]
+                if unknown:
+                    form.upload_error.set(f"unknown intervention(s) {unknown} in the link; allowed: "
+                                          f"{', '.join(sorted(REGISTRY))}")
                 names = results.finished_comparisons(settings.outputs)
                 ui.update_select("comparison", choices=names, selected=names[0] if names else None)
 
@@ -61,6 +68,17 @@ def make_app(settings: RunSettings) -> App:
                 return
             form.fill(data)
 
+        @reactive.effect
+        def _school_choices():
+            """A new area, population or seed has other schools: offer them in every card's list."""
+            names = [sc.name for sc in schools_or_error(*form.area_key())[0]]
+            with reactive.isolate():
+                for slot, kind in form.slots():
+                    if "schools" in REGISTRY[kind].Params.model_fields:
+                        picked = form.slot_values(slot, kind)["schools"]
+                        keep = [n for n in picked if n in names] if isinstance(picked, list) else []
+                        ui.update_selectize(f"iv{slot}_schools_list", choices=names, selected=keep)
+
         @reactive.calc
         def state():
             return form.read()
@@ -84,6 +102,8 @@ def make_app(settings: RunSettings) -> App:
         async def run_task(scenario, scenario_toml, replicates, p):
             try:
                 out = await asyncio.to_thread(run_scenario, scenario, scenario_toml, replicates, settings, p)
+            except Cancelled as err:
+                return "cancelled", one_line(err)
             except Exception as err:  # a failed run is one line on the page; the app stays up
                 return "error", one_line(err)
             return "ok", out.name
@@ -112,8 +132,8 @@ def make_app(settings: RunSettings) -> App:
             if run_task.status() != "success":
                 return
             kind, value = run_task.result()
-            if kind == "error":
-                run_status.set(f"run failed: {value}")
+            if kind != "ok":
+                run_status.set(f"run {'failed' if kind == 'error' else 'stopped'}: {value}")
                 return
             run_status.set(f"finished: {settings.outputs / value} (results in the Compare tab)")
             ui.update_select("comparison", choices=results.finished_comparisons(settings.outputs), selected=value)
@@ -134,7 +154,26 @@ def make_app(settings: RunSettings) -> App:
 
         compare_server(input, output, settings)
 
-    return App(page(), server)
+    def first_page(request):
+        """The page for this request's URL: a share link's scenario is already in the form when it loads."""
+        data, reps = first_form(request.url.query)
+        schools, _ = schools_or_error(*area_key(data))
+        return page(data, reps, [s.name for s in schools])
+
+    return App(first_page, server)
+
+
+def first_form(query: str) -> tuple[dict, int]:
+    """The scenario and replicates a page opens with: the link's, or the default scenario and 20."""
+    data, reps = decode_query(query)
+    return (data if data is not None else default_data()), (reps or 20)
+
+
+def area_key(data: dict) -> tuple[str, int | None, int]:
+    """(area, pupils, seed) of a scenario dict, as `Composer.area_key` reads them from the form."""
+    pupils, seed = data.get("pupils"), data.get("seed", 20261123)
+    return (str(data.get("area", "")), pupils if isinstance(pupils, int) and pupils >= 100 else None,
+            seed if isinstance(seed, int) and seed >= 0 else 0)
 
 
 def compare_server(input, output, settings: RunSettings) -> None:

@@ -105,6 +105,14 @@ class Composer:
                 self.upload_error.set(f"interventions[{i}].type: unknown intervention '{kind}'; allowed: "
                                       f"{', '.join(sorted(REGISTRY))}")
 
+    def adopt(self, cards: list[tuple[str, dict[str, Any]]]) -> None:
+        """Take over the cards the first page was rendered with (slots 0..n-1), without re-inserting them."""
+        for slot, (_, values) in enumerate(cards):
+            self.first_values[slot] = values
+        self._ids = itertools.count(len(cards))
+        with reactive.isolate():
+            self.slots.set([(slot, kind) for slot, (kind, _) in enumerate(cards)])
+
     def _value(self, slot: int, input_id: str, name: str, default: Any) -> Any:
         """A card's input, or its first value until the browser has reported it."""
         value = self.input[input_id]

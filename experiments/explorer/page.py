@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actlocally.experiments.explorer.form import FieldSpec, intervention_fields
+from actlocally.experiments.explorer.form import FieldSpec, format_parameters, intervention_fields
 from actlocally.model.area import available_areas
 from actlocally.model.interventions.registry import REGISTRY
 from shiny import ui
@@ -106,17 +106,24 @@ def _top(input_id: str, widget: ui.Tag, help_text: str = "") -> ui.Tag:
     return ui.div(widget, help_line(help_text), error_line(input_id))
 
 
-def compose_tab() -> ui.Tag:
+def compose_tab(data: dict[str, Any], replicates: int, cards: list[ui.Tag]) -> ui.Tag:
+    """The form, filled from `data` (a share link's scenario, or the default) so the first page is already right."""
+    def text(key: str, default: str = "") -> str:
+        return default if data.get(key) is None else str(data[key])
+
+    areas = available_areas()
     scenario = ui.card(
         ui.card_header("Scenario"),
-        _top("name", ui.input_text("name", "name", ""), "letters, digits, _ and -; also the output folder"),
-        _top("area", ui.input_select("area", "area", available_areas())),
-        _top("years", ui.input_text("years", "years", "1"), "academic years, 1 to 10"),
-        _top("seed", ui.input_text("seed", "seed", "20261123")),
-        _top("pupils", ui.input_text("pupils", "pupils", "", placeholder="blank: the whole area"),
+        _top("name", ui.input_text("name", "name", text("name")), "letters, digits, _ and -; also the output folder"),
+        _top("area", ui.input_select("area", "area", areas, selected=text("area") if text("area") in areas else None)),
+        _top("years", ui.input_text("years", "years", text("years", "1")), "academic years, 1 to 10"),
+        _top("seed", ui.input_text("seed", "seed", text("seed", "20261123"))),
+        _top("pupils", ui.input_text("pupils", "pupils", text("pupils"), placeholder="blank: the whole area"),
              "rescale the area to this many pupils (quick looks); at least 100"),
-        _top("replicates", ui.input_text("replicates", "replicates", "20"), "runs of each scenario, 1 to 100,000"),
-        _top("parameters", ui.input_text_area("parameters", "parameter overrides", "", rows=2,
+        _top("replicates", ui.input_text("replicates", "replicates", str(replicates)),
+             "runs of each scenario, 1 to 100,000"),
+        _top("parameters", ui.input_text_area("parameters", "parameter overrides",
+                                              format_parameters(data.get("parameters") or {}), rows=2,
                                               placeholder="attendance.b_hunger = 0.3"),
              "one `name = value` per line; names as in `actlocally params`"),
         ui.input_file("upload", "Fill from a scenario file", accept=[".toml"], multiple=False),
@@ -127,7 +134,7 @@ def compose_tab() -> ui.Tag:
         ui.layout_columns(ui.input_select("add_kind", None, sorted(REGISTRY)),
                           ui.input_action_button("add", "Add intervention", class_="btn-sm"), col_widths=(8, 4)),
         error_line("interventions"),
-        ui.div(id="interventions"),
+        ui.div(*cards, id="interventions"),
     )
     run = ui.card(
         ui.card_header("Run against the area's baseline"),
@@ -141,6 +148,12 @@ def compose_tab() -> ui.Tag:
     toml = ui.card(ui.card_header("Scenario file"), ui.output_code("toml", placeholder=False),
                    ui.download_button("dl_toml", "Download scenario.toml", class_="btn-sm"))
     return ui.layout_columns(ui.div(scenario, run), ui.div(interventions, toml), col_widths=(5, 7))
+
+
+def first_cards(data: dict[str, Any], school_names: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The intervention cards a scenario starts with, slot i for its i-th (registered) intervention."""
+    entries = data.get("interventions") or []
+    return [(e["type"], e) for e in entries if isinstance(e, dict) and e.get("type") in REGISTRY]
 
 
 def _chart(name: str, title: str, height: str, table: bool = True) -> ui.Tag:
@@ -175,10 +188,11 @@ def compare_tab() -> ui.Tag:
     )
 
 
-def page() -> ui.Tag:
-    """The whole page."""
+def page(data: dict[str, Any], replicates: int, school_names: list[str]) -> ui.Tag:
+    """The whole page, its form filled from `data`."""
+    cards = [slot_card(i, kind, entry, school_names) for i, (kind, entry) in enumerate(first_cards(data, school_names))]
     return ui.page_navbar(
-        ui.nav_panel("Compose and run", compose_tab(), value="compose"),
+        ui.nav_panel("Compose and run", compose_tab(data, replicates, cards), value="compose"),
         ui.nav_panel("Compare", compare_tab(), value="compare"),
         title="actlocally explorer", id="tabs",
         header=ui.tags.head(ui.tags.style(CSS)), footer=ui.tags.script(SCRIPT))
