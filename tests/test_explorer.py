@@ -4,6 +4,7 @@ resume from the store and can be cancelled, and the Compare tables are summary.c
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,37 @@ def test_a_failed_run_is_one_line():
     assert one_line(InputError("f.toml", "years", "too many")) == "f.toml: field 'years': too many"
     assert one_line(RuntimeError("worker died\nTraceback (most recent call last):\n  ...")) == \
         "RuntimeError: worker died"
+
+
+def test_actlocally_serve_starts_and_refuses_a_busy_port(tmp_path):
+    """The real command: it serves the page (all assets its own), and a port in use is exit 2 with one line."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.listen()
+        busy = CliRunner().invoke(app, ["serve", "--port", str(port), "--outputs", str(tmp_path)])
+        assert busy.exit_code == 2 and "--port" in busy.output and "Traceback" not in busy.output
+    cmd = [str(Path(sys.executable).parent / "actlocally"), "serve", "--port", str(port), "--workers", "0",
+           "--outputs", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline, html = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and not html:
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.3)
+        assert "actlocally explorer" in html and 'id="slot0"' in html
+        refs = re.findall(r'(?:src|href)="([^"]*)"', html)
+        assert refs and not [r for r in refs if re.match(r"(https?:)?//", r)], refs  # every asset is the app's
+    finally:
+        proc.terminate()
+        proc.wait(15)

@@ -30,8 +30,26 @@ def serve(
 
     if outputs.exists() and not outputs.is_dir():
         fail(InputError(outputs, "--outputs", "is a file; give a folder for the comparisons"))
+    problem = _cannot_listen(host, port)
+    if problem:
+        fail(InputError(None, "--port", f"cannot listen on {host}:{port} ({problem}); choose another --port or "
+                        "--host"))
     outputs.mkdir(parents=True, exist_ok=True)
     app = make_app(RunSettings(outputs=outputs.resolve(), workers=workers, scheduler=scheduler, posterior=posterior))
     err_console.print(escape(f"actlocally explorer on http://{host}:{port}/ (outputs in {outputs}; Ctrl-C stops it)"),
                       highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _cannot_listen(host: str, port: int) -> str:
+    """Why the server could not listen on host:port (in use, no such address), or '' if it can."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as err:
+        return err.strerror or str(err)
+    return ""
