@@ -16,6 +16,7 @@ from actlocally.experiments.cli.evidence import evidence
 from actlocally.experiments.cli.info import areas, params, validate
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
+from actlocally.experiments.cli.serve import serve
 from actlocally.experiments.cli.trial import trial
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -32,6 +33,7 @@ app.command("brief")(brief)
 app.command("sensitivity")(sensitivity)
 app.command("trial")(trial)
 app.command("evidence")(evidence)
+app.command("serve")(serve)
 
 
 def main() -> None:  # pragma: no cover
