@@ -12,14 +12,9 @@ from .agents import Child, Family, School
 from .calendar import Calendar
 from .errors import InputError
 from .interventions.registry import REGISTRY
-from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
-from .mechanisms.day import refresh_child_facts, step_day
-from .mechanisms.food_support import step_food_support
-from .mechanisms.hunger import step_hunger
-from .mechanisms.learning import step_learning
-from .mechanisms.neighbourhood import step_neighbourhood
+from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit
+from .mechanisms.day import MECHANISMS, refresh_child_facts, step_day
 from .mechanisms.services import ServiceNetwork
-from .mechanisms.wellbeing import step_wellbeing
 from .params import DEFAULTS
 from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
 from .results import Recorder
@@ -27,9 +22,7 @@ from .rng import Streams
 from .scenario import Scenario, load_scenario
 from .synthesis import synthesise
 
-# The daily mechanisms in order. `step` runs them as `step_day` (two fused passes with the same results, see
-# model/mechanisms/day.py); running these one after another is the readable reference (tests/test_fused_day.py).
-MECHANISMS = (step_food_support, step_hunger, step_neighbourhood, step_wellbeing, step_attendance, step_learning)
+__all__ = ["MECHANISMS", "LocalityModel", "release_model"]  # MECHANISMS: the daily order (model/mechanisms/day.py)
 
 
 def release_model(model: mesa.Model) -> None:

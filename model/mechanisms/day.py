@@ -1,29 +1,32 @@
-"""One school day of all six array mechanisms in two fused passes: families, then children.
+"""One school day of all the array mechanisms in two fused passes: families, then children. This is the model.
 
-`LocalityModel.MECHANISMS` lists the mechanisms in their order (food support, hunger, neighbourhood,
-wellbeing, attendance, learning); running them one after another is the reference. `step_day` gives the same
-numbers bit for bit (tests/test_fused_day.py) in two passes over memory instead of eight:
+`MECHANISMS` (below) lists the mechanisms in the order each row goes through them; each one's rule is a `*_row`
+function in its own module (inlined here), taking its mechanism's named record (`records.py`: the group's rows of
+parameters.toml plus derived values) and one row's state. This module only wires them together, in two passes:
 
-1. **families**: food support, then parent wellbeing, for each family. Children's onset reads the parent's
-   state *before* today's parent step (wellbeing runs children first) and attendance reads it *after*, so the
-   pass writes both, with today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
+1. **families**: food support, parent wellbeing, then engagement, for each family. Children's onset reads the
+   parent's state *before* today's parent step and attendance reads it *after*, so the pass writes both, with
+   today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
 2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
-   the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every mechanism
+   the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
    gives the same result as doing one mechanism at a time.
+
+The arrays reach the passes by name too (`FamilyDay`, `ChildDay`), the child rules' records as one `ChildRules`.
+`model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
+checks that it gives the same numbers, bit for bit.
 
 Both passes run over blocks of rows on all of numba's threads for a large population, each thread taking the
 next free block (`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
 are whole numbers, so summing the blocks' counts gives the same figures whatever the thread count or order.
 Row loops index arrays with unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index
-check to every array read.
-
-Each mechanism's rule stays in its own module as a `*_row` function (inlined here); this module only wires
-them together. Numba's cache does not see edits to those functions from here: after changing a `*_row`
-function, delete the `__pycache__/*.nbi` / `*.nbc` files (or touch this file) so the kernels recompile.
+check to every array read. Numba's cache is keyed by a hash of the model's source (`model/jit_cache.py`), so an
+edited rule is recompiled.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numba
 import numpy as np
@@ -31,24 +34,32 @@ from numba import njit, prange
 
 from ..state import IN_SUPPORT
 from .atomic import take_block
-from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
+from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_row, end_attendance
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
 from .learning import learning_args, learning_row
-from .neighbourhood import MIN_YEAR_GROUP, exposure_row, neighbourhood_args
-from .wellbeing import (
-    PRIMARY_YEARS,
-    child_wellbeing_args,
-    child_wellbeing_row,
-    engagement_args,
-    engagement_row,
-    parent_wellbeing_args,
-    parent_wellbeing_row,
-)
+from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
+from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
+# The daily mechanisms, in the order each row goes through them (families first, then children). This is the one
+# place the order is written; `step_day` (fused) and `model.reference` (per agent, in plain Python) both follow it.
+MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neighbourhood", "child_wellbeing",
+              "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
 # bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
 FEMALE, FSM, OLDER, SECONDARY, BLURRED = 1, 2, 4, 8, 16
+
+# The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
+FamilyDay = namedtuple("FamilyDay", (
+    "food_insecure", "secure_until", "food_status", "food_until", "hub_school", "parent_depressed", "parent_status",
+    "parent_until", "help_status", "help_until", "engagement", "engagement_base",  # the first 12: FamilyArrays
+    "state", "food_refs", "therapy_refs", "help_refs"))
+ChildDay = namedtuple("ChildDay", (
+    "family", "facts", "school", "class_id", "fixed",
+    "at_breakfast", "hungry", "difficulty", "present", "exposure", "mh_status", "mh_until", "youth_status",
+    "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
+    "fam_state", "engagement", "youth_refs", "mh_refs"))
+ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
 
 
 def refresh_child_facts(model) -> None:
@@ -67,14 +78,9 @@ def refresh_child_facts(model) -> None:
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _families_range(start, end, day, food_insecure, secure_until, food_status, food_until, hub_school,
-                    parent_depressed, parent_status, parent_until, help_status, help_until, food_a, parent_a,
-                    food_refs, therapy_refs, help_refs, fam_state):
-    """Food support then parent wellbeing for families `start..end-1`; referrals are written from row `start`
-    of each list on. Returns the three referral counts."""
-    food_key, seek_mult, p_onset, p_recover, p_seek, secure_days, has_food = food_a
-    (parent_key, referral_mult, pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay,
-     has_therapy, has_help) = parent_a
+def _families_range(start, end, day, fs, food, wb):
+    """Food support then parent wellbeing for families `start..end-1` (`fs`: a `FamilyDay`; `food`, `wb`: the
+    mechanisms' records); referrals are written from row `start` of each list on. Returns the three counts."""
     n_food = 0
     n_t = 0
     n_h = 0
@@ -82,69 +88,57 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
     # uses it (in support): most families have no service today, so their cache lines stay clean.
     for row in range(start, end):
         f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
-        hub = hub_school[f]
-        was_insecure, status = food_insecure[f], food_status[f]
+        hub = fs.hub_school[f]
+        was_insecure, status = fs.food_insecure[f], fs.food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
-            food_key, day, f, was_insecure, secure_until[f], status,
-            food_until[f] if status == IN_SUPPORT else 0, seek_mult[hub] if hub >= 0 else 1.0, p_onset,
-            p_recover, p_seek, secure_days, has_food)
+            food, day, f, was_insecure, fs.secure_until[f], status, fs.food_until[f] if status == IN_SUPPORT else 0,
+            hub)
         if insecure != was_insecure:
-            food_insecure[f] = insecure
+            fs.food_insecure[f] = insecure
         if new_status != status:  # support ended (protection starts) or referred
-            food_status[f], food_until[f], secure_until[f] = new_status, until, secure
+            fs.food_status[f], fs.food_until[f], fs.secure_until[f] = new_status, until, secure
         if to_food:
-            food_refs[start + n_food] = row
+            fs.food_refs[start + n_food] = row
             n_food += 1
-        before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
+        before, p_status, h_status = fs.parent_depressed[f], fs.parent_status[f], fs.help_status[f]
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
-            parent_key, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
-            h_status, help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0,
-            pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, has_therapy, has_help)
+            wb, food, day, f, before, insecure, p_status, fs.parent_until[f] if p_status == IN_SUPPORT else 0,
+            h_status, fs.help_until[f] if h_status == IN_SUPPORT else 0, hub)
         if after != before:
-            parent_depressed[f] = after
+            fs.parent_depressed[f] = after
         if new_p_status != p_status:
-            parent_status[f], parent_until[f] = new_p_status, p_until
+            fs.parent_status[f], fs.parent_until[f] = new_p_status, p_until
         if new_h_status != h_status:
-            help_status[f], help_until[f] = new_h_status, h_until
+            fs.help_status[f], fs.help_until[f] = new_h_status, h_until
         if to_therapy:
-            therapy_refs[start + n_t] = row
+            fs.therapy_refs[start + n_t] = row
             n_t += 1
         if to_help:
-            help_refs[start + n_h] = row
+            fs.help_refs[start + n_h] = row
             n_h += 1
-        fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
+        fs.state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
     return n_food, n_t, n_h
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _engagement_range(start, end, engagement, engagement_base, help_status, engagement_a):
+def _engagement_range(start, end, fs, food):
     """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
-    gain, decay = engagement_a
+    engagement, engagement_base, help_status = fs.engagement, fs.engagement_base, fs.help_status
     for row in range(start, end):
         f = np.uintp(row)
-        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
+        engagement[f] = engagement_row(food, engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_range(start, end, block, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-                    present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                    attainment_z, term_possible, term_attended, term_illness, fam_state, engagement,
-                    use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
-                    class_absent):
+def _children_range(start, end, block, day, cs, r, class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
 
-    Referrals are written from row `start` of each list on; today's absences by class go to row `block` of
-    `class_absent` (blocks x classes; whole numbers, so summing the rows in any order gives the same figures).
-    Returns (youth referrals, mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the
-    largest exposure stock after today).
+    `cs` is a `ChildDay` (the arrays), `r` a `ChildRules` (the mechanisms' records). Referrals are written from
+    row `start` of each list on; today's absences by class go to row `block` of `class_absent` (blocks x classes;
+    whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
+    mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
     """
-    hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
-    exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
-    (wb_key, mh_route, referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
-     w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound) = wellbeing_a
-    (att_key, class_absence, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
-     b_absent_yesterday, b_exposure, season_lo, illness_share) = attendance_a
-    value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference = learning_a
+    att, exp = r.attendance, r.exposure
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -157,71 +151,62 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
     for row in range(start, end):
         # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
         i = np.uintp(row)
-        f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
-        c = np.uintp(class_id[i])
+        f, s, fact = np.uintp(cs.family[i]), np.uintp(cs.school[i]), cs.facts[i]
+        c = np.uintp(cs.class_id[i])
         # attendance's log-odds before this child's own state: started first, it overlaps the steps below
-        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
-        state = fam_state[f]
+        x = attendance_base(att, cs.fixed[i], cs.engagement[f], att.class_absence[c])
+        state = cs.fam_state[f]
         food = (state & FOOD) != 0
         # hunger
-        h = hunger_row(hunger_key, day, i, food, at_breakfast[i], p_hungry_insecure, p_hungry_secure)
-        hungry[i] = h
+        h = hunger_row(r.hunger, day, i, food, cs.at_breakfast[i])
+        cs.hungry[i] = h
         # neighbourhood
-        e = exposure[i]
-        youth = youth_status[i]
-        if use_exposure:
+        e = cs.exposure[i]
+        youth = cs.youth_status[i]
+        if exp.use:
             e, new_youth, until, to_youth = exposure_row(
-                exposure_key, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
-                youth_route[s] >= 0, p_event, decay, reduction, p_refer_youth)
-            exposure[i] = e
+                exp, day, i, (fact & OLDER) != 0, e, youth, cs.youth_until[i] if youth == IN_SUPPORT else 0, s)
+            cs.exposure[i] = e
             exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
-                youth_status[i], youth_until[i], youth = new_youth, until, new_youth
+                cs.youth_status[i], cs.youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
-                youth_refs[start + n_youth] = row
+                cs.youth_refs[start + n_youth] = row
                 n_youth += 1
         # wellbeing
-        was_difficult, mh = difficulty[i], mh_status[i]
+        was_difficult, mh = cs.difficulty[i], cs.mh_status[i]
         d, new_mh, until, supported, to_mh = child_wellbeing_row(
-            wb_key, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult, mh,
-            mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
-            mh_route[s] >= 0, referral_mult[s], p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
-            w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound)
+            r.wellbeing, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
+            mh, cs.mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food, s)
         if d != was_difficult:
-            difficulty[i] = d
+            cs.difficulty[i] = d
         if new_mh != mh:
-            mh_status[i], mh_until[i] = new_mh, until
+            cs.mh_status[i], cs.mh_until[i] = new_mh, until
         if supported:
-            service_days[i] += 1
+            cs.service_days[i] += 1
         if to_mh:
-            mh_refs[start + n_mh] = row
+            cs.mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance
-        is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
-                                         use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
-                                         b_exposure, illness_share)
-        present[i] = is_present
-        term_possible[i] += 2
-        term_attended[i] += 2 * is_present
+        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not cs.present[i], e)
+        cs.present[i] = is_present
+        cs.term_possible[i] += 2
+        cs.term_attended[i] += 2 * is_present
         if not is_present:
             n_absent += 1
             absent_by_class[c] += 1.0
             if ill:  # only ever true on an absence
-                term_illness[i] += 2
+                cs.term_illness[i] += 2
         n_hungry += h
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
-        attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
-                                        value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
-                                        reference)
+        cs.attainment_z[i] += learning_row(r.learning, is_present, h, d, (fact & BLURRED) != 0, s)
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
 @njit(cache=True, parallel=True)
-def _families_parallel(threads, bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
-                       parent_depressed, engagement, engagement_base, parent_status, parent_until, help_status,
-                       help_until, food_a, parent_a, engagement_a, food_refs, therapy_refs, help_refs, fam_state):
+def _families_parallel(threads, bounds, counts, day, fs, food, wb):
     """The family pass over blocks of families on all threads (each takes the next free block); referral lists
     are then packed in row order."""
     n_blocks = bounds.shape[0] - 1
@@ -231,22 +216,15 @@ def _families_parallel(threads, bounds, counts, day, food_insecure, secure_until
         k = take_block(next_block)
         while k < n_blocks:
             a, b = bounds[k], bounds[k + 1]
-            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(
-                a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
-                parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
-                help_refs, fam_state)
-            _engagement_range(a, b, engagement, engagement_base, help_status, engagement_a)
+            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(a, b, day, fs, food, wb)
+            _engagement_range(a, b, fs, food)
             k = take_block(next_block)
-    return _pack(bounds, counts, 0, food_refs), _pack(bounds, counts, 1, therapy_refs), _pack(bounds, counts, 2,
-                                                                                             help_refs)
+    return (_pack(bounds, counts, 0, fs.food_refs), _pack(bounds, counts, 1, fs.therapy_refs),
+            _pack(bounds, counts, 2, fs.help_refs))
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(threads, bounds, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-                       present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                       attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
-                       hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent,
-                       absent_by_class):
+def _children_parallel(threads, bounds, day, cs, r, class_absent, absent_by_class):
     """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
     lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
     `_children_range` returns for all rows."""
@@ -259,15 +237,11 @@ def _children_parallel(threads, bounds, day, family, facts, school, class_id, fi
         k = take_block(next_block)
         while k < n_blocks:
             (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
-             stock[k]) = _children_range(
-                bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
-                difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
-                hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
+             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, r, class_absent)
             k = take_block(next_block)
     n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
                                                                               absent_by_class)
-    return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), n_absent, n_hungry,
+    return (_pack(bounds, counts, 0, cs.youth_refs), _pack(bounds, counts, 1, cs.mh_refs), n_absent, n_hungry,
             n_hungry_fsm, n_hungry_girls, stock_max)
 
 
@@ -337,56 +311,69 @@ def _threads(model) -> int:
     return numba.get_num_threads() if max(model.children.n, model.families.n) >= PARALLEL_MIN_ROWS else 1
 
 
+def family_day(model) -> FamilyDay:
+    """The family arrays the family pass reads and writes, with its three referral lists."""
+    f = model.families
+    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:12]), model.family_state, model.family_buffer,
+                     model.family_buffer2, model.family_buffer3)
+
+
+def child_day(model) -> ChildDay:
+    """The child arrays the child pass reads and writes (its family's engagement and today's flags too)."""
+    c = model.children
+    return ChildDay(
+        c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
+        *(getattr(c, name) for name in ChildDay._fields[5:19]), model.family_state, model.families.engagement,
+        model.child_buffer, model.child_buffer2)
+
+
+def exposure_bound(model, exposure: ExposureArgs) -> float:
+    """An upper bound on any child's exposure stock after today: today's events add at most one to anyone's."""
+    if not exposure.use:  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
+        return 0.0
+    if model.exposure_max is None:  # yesterday's pass leaves it; set-up and year progression clear it
+        model.exposure_max = float(model.children.exposure.max())
+    return (model.exposure_max * max(1.0, 1.0 - exposure.exposure_decay) + 1.0) * (1.0 + 1e-6)
+
+
+def refer_today(model, day: int, n_food: int, n_therapy: int, n_help: int, n_youth: int, n_mh: int) -> None:
+    """Queue the day's referrals, from the lists the passes filled, in the services' fixed order."""
+    model.services.refer("family_food", model.family_buffer[:n_food], day)
+    model.services.refer("child_youth", model.child_buffer[:n_youth], day)
+    model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
+    model.services.refer("parent_mh", model.family_buffer2[:n_therapy], day)
+    model.services.refer("family_help", model.family_buffer3[:n_help], day)
+
+
 def step_day(model, day: int) -> None:
-    """Run the six array mechanisms for one school day (as `MECHANISMS` in order would), then queue referrals.
+    """Run the array mechanisms for one school day (in `MECHANISMS` order per row), then queue referrals.
 
     Each pass runs on all of numba's threads for a large population (`numba.set_num_threads`; the batch executor's
     workers use one), with the same numbers whatever the thread count.
     """
-    c, f = model.children, model.families
     threads = _threads(model)
-    family_args = (day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed)
-    parent_a = parent_wellbeing_args(model)
-    blocks = _blocks(f.n, threads)
+    food, exposure = food_args(model), neighbourhood_args(model)
+    wb = wellbeing_args(model, exposure_bound(model, exposure))
+    fs = family_day(model)
+    blocks = _blocks(model.families.n, threads)
     if blocks is None:
-        n_food, n_t, n_h = _families_range(
-            0, f.n, *family_args, f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model),
-            parent_a, model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
-        _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, engagement_args(model))
+        n_food, n_t, n_h = _families_range(0, model.families.n, day, fs, food, wb)
+        _engagement_range(0, model.families.n, fs, food)
     else:
-        n_food, n_t, n_h = _families_parallel(
-            threads, blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
-            f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model), parent_a,
-            engagement_args(model), model.family_buffer, model.family_buffer2, model.family_buffer3,
-            model.family_state)
-    use_exposure = model.crime_index is not None
-    exposure_a = neighbourhood_args(model)
-    exposure_max = 0.0  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
-    if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
-        if model.exposure_max is None:  # yesterday's pass leaves it; set-up and year progression clear it
-            model.exposure_max = float(c.exposure.max())
-        exposure_max = (model.exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
-    child_args = (
-        day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
-        c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
-        c.youth_until, c.service_days, c.attainment_z, c.term_possible, c.term_attended, c.term_illness,
-        model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
-        child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
-        model.child_buffer2)
-    blocks = _blocks(c.n, threads)
+        n_food, n_t, n_h = _families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
+                                              food, wb)
+    rules = ChildRules(hunger_args(model), exposure, wb, attendance_args(model), learning_args(model))
+    cs, n = child_day(model), model.children.n
+    blocks = _blocks(n, threads)
     if blocks is None:
-        counts = _children_range(0, c.n, 0, *child_args, model._class_absent[None, :])
+        counts = _children_range(0, n, 0, day, cs, rules, model._class_absent[None, :])
     else:
         if model._class_absent_blocks.shape[0] != blocks.size - 1:
             model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
-        counts = _children_parallel(threads, blocks, *child_args, model._class_absent_blocks, model._class_absent)
+        counts = _children_parallel(threads, blocks, day, cs, rules, model._class_absent_blocks, model._class_absent)
     n_youth, n_mh, n_absent, *hungry, stock = counts
-    if use_exposure:
+    if exposure.use:
         model.exposure_max = float(stock)
     model.hungry_today[:] = hungry
-    model.services.refer("family_food", model.family_buffer[:n_food], day)
-    model.services.refer("child_youth", model.child_buffer[:n_youth], day)
-    model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
-    model.services.refer("parent_mh", model.family_buffer2[:n_t], day)
-    model.services.refer("family_help", model.family_buffer3[:n_h], day)
+    refer_today(model, day, n_food, n_t, n_h, n_youth, n_mh)
     end_attendance(model, int(n_absent))

@@ -11,46 +11,32 @@ from __future__ import annotations
 from numba import njit
 
 from ..calendar import DAYS_PER_YEAR
+from .records import make_record, record_type
+
+LearningArgs = record_type("LearningArgs", "learning", ("value_added_per_day", "z_per_day", "reference_gain"),
+                           __name__)
 
 
 @njit(cache=True, inline="always")
-def learning_row(present, hungry, difficulty, blurred, value_added, z_per_day, catch_up, pen_hunger, pen_difficulty,
-                 pen_vision, reference):
+def learning_row(a, present, hungry, difficulty, blurred, school):
     """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses)."""
     eff = 1.0
     if hungry:
-        eff -= pen_hunger
+        eff -= a.penalty_hunger
     if difficulty:
-        eff -= pen_difficulty
+        eff -= a.penalty_difficulty
     if blurred:
-        eff -= pen_vision
+        eff -= a.penalty_vision
     if eff < 0.0:
         eff = 0.0
-    gain = eff if present else catch_up * eff
-    return z_per_day * (gain - reference) + value_added
+    gain = eff if present else a.catch_up_share * eff
+    return a.z_per_day * (gain - a.reference_gain) + a.value_added_per_day[school]
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _learning_kernel(present, hungry, difficulty, vision_uncorrected, wears_glasses, school, attainment_z,
-                     value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference):
-    for i in range(present.shape[0]):
-        attainment_z[i] += learning_row(present[i], hungry[i], difficulty[i],
-                                        vision_uncorrected[i] and not wears_glasses[i], value_added[school[i]],
-                                        z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference)
-
-
-def learning_args(model) -> tuple:
-    """(value added per day by school, z per day, catch-up share, the three penalties, reference gain)."""
+def learning_args(model) -> LearningArgs:
+    """The learning group's parameters, school value added per day, z per day and the national reference gain."""
     q = model.params.group("learning")
-    z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
     ref_att, catch_up = q["reference_attendance"], q["catch_up_share"]
-    reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
-    return (model.school_arrays.value_added_per_day, z_per_day, catch_up, q["penalty_hunger"],
-            q["penalty_difficulty"], q["penalty_vision"], reference)
-
-
-def step_learning(model, day: int) -> None:
-    """Update every child's attainment for today."""
-    c = model.children
-    _learning_kernel(c.present, c.hungry, c.difficulty, c.vision_uncorrected, c.wears_glasses, c.school,
-                     c.attainment_z, *learning_args(model))
+    return make_record(LearningArgs, q, value_added_per_day=model.school_arrays.value_added_per_day,
+                       z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR,
+                       reference_gain=q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up))
