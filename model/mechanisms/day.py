@@ -12,7 +12,7 @@ parameters.toml plus derived values) and one row's state. This module only wires
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
    gives the same result as doing one mechanism at a time.
 
-The arrays reach the passes by name too (`FamilyDay`, `ChildDay`), the child rules' records as one `ChildRules`.
+The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
 checks that it gives the same numbers, bit for bit.
 
@@ -130,15 +130,15 @@ def _engagement_range(start, end, fs, food):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_range(start, end, block, day, cs, r, class_absent):
+def _children_range(start, end, block, day, cs, hunger, exp, wb, att, learning, class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
 
-    `cs` is a `ChildDay` (the arrays), `r` a `ChildRules` (the mechanisms' records). Referrals are written from
+    `cs` is a `ChildDay` (the arrays), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel
+    loops do not take a tuple of tuples). Referrals are written from
     row `start` of each list on; today's absences by class go to row `block` of `class_absent` (blocks x classes;
     whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
     mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
     """
-    att, exp = r.attendance, r.exposure
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -158,7 +158,7 @@ def _children_range(start, end, block, day, cs, r, class_absent):
         state = cs.fam_state[f]
         food = (state & FOOD) != 0
         # hunger
-        h = hunger_row(r.hunger, day, i, food, cs.at_breakfast[i])
+        h = hunger_row(hunger, day, i, food, cs.at_breakfast[i])
         cs.hungry[i] = h
         # neighbourhood
         e = cs.exposure[i]
@@ -176,7 +176,7 @@ def _children_range(start, end, block, day, cs, r, class_absent):
         # wellbeing
         was_difficult, mh = cs.difficulty[i], cs.mh_status[i]
         d, new_mh, until, supported, to_mh = child_wellbeing_row(
-            r.wellbeing, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
+            wb, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
             mh, cs.mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food, s)
         if d != was_difficult:
             cs.difficulty[i] = d
@@ -201,7 +201,7 @@ def _children_range(start, end, block, day, cs, r, class_absent):
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
-        cs.attainment_z[i] += learning_row(r.learning, is_present, h, d, (fact & BLURRED) != 0, s)
+        cs.attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, s)
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
@@ -224,7 +224,7 @@ def _families_parallel(threads, bounds, counts, day, fs, food, wb):
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(threads, bounds, day, cs, r, class_absent, absent_by_class):
+def _children_parallel(threads, bounds, day, cs, hunger, exp, wb, att, learning, class_absent, absent_by_class):
     """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
     lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
     `_children_range` returns for all rows."""
@@ -237,7 +237,8 @@ def _children_parallel(threads, bounds, day, cs, r, class_absent, absent_by_clas
         k = take_block(next_block)
         while k < n_blocks:
             (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
-             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, r, class_absent)
+             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, hunger, exp, wb, att, learning,
+                                        class_absent)
             k = take_block(next_block)
     n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
                                                                               absent_by_class)
@@ -366,11 +367,12 @@ def step_day(model, day: int) -> None:
     cs, n = child_day(model), model.children.n
     blocks = _blocks(n, threads)
     if blocks is None:
-        counts = _children_range(0, n, 0, day, cs, rules, model._class_absent[None, :])
+        counts = _children_range(0, n, 0, day, cs, *rules, model._class_absent[None, :])
     else:
         if model._class_absent_blocks.shape[0] != blocks.size - 1:
             model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
-        counts = _children_parallel(threads, blocks, day, cs, rules, model._class_absent_blocks, model._class_absent)
+        counts = _children_parallel(threads, blocks, day, cs, *rules, model._class_absent_blocks,
+                                    model._class_absent)
     n_youth, n_mh, n_absent, *hungry, stock = counts
     if exposure.use:
         model.exposure_max = float(stock)
