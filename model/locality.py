@@ -167,7 +167,7 @@ class LocalityModel(mesa.Model):
         self.children.at_breakfast[:] = False
         for iv in self.interventions:
             iv.apply(self, day)
-        step_day(self, day)  # the MECHANISMS in order, fused into two passes
+        self.step_mechanisms(day)
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
         self.recorder.day_end(self, day)
@@ -184,6 +184,11 @@ class LocalityModel(mesa.Model):
         self._day += 1
         if self._day >= self.calendar.n_days:
             self.running = False
+
+    def step_mechanisms(self, day: int) -> None:
+        """The day's array mechanisms (`MECHANISMS` in order), fused into two passes (`model.reference` overrides
+        this with the same rules run per agent in plain Python)."""
+        step_day(self, day)
 
     def run(self) -> LocalityModel:
         """Step to the end of the scenario's years."""

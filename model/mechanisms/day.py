@@ -337,13 +337,13 @@ def exposure_bound(model, exposure: ExposureArgs) -> float:
     return (model.exposure_max * max(1.0, 1.0 - exposure.exposure_decay) + 1.0) * (1.0 + 1e-6)
 
 
-def refer_today(model, day: int, n_food: int, n_therapy: int, n_help: int, n_youth: int, n_mh: int) -> None:
-    """Queue the day's referrals, from the lists the passes filled, in the services' fixed order."""
-    model.services.refer("family_food", model.family_buffer[:n_food], day)
-    model.services.refer("child_youth", model.child_buffer[:n_youth], day)
-    model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
-    model.services.refer("parent_mh", model.family_buffer2[:n_therapy], day)
-    model.services.refer("family_help", model.family_buffer3[:n_help], day)
+REFERRAL_ORDER = ("family_food", "child_youth", "child_mh", "parent_mh", "family_help")  # queued in this order
+
+
+def refer_today(model, day: int, referrals: dict[str, np.ndarray]) -> None:
+    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`."""
+    for category in REFERRAL_ORDER:
+        model.services.refer(category, referrals[category], day)
 
 
 def step_day(model, day: int) -> None:
@@ -377,5 +377,7 @@ def step_day(model, day: int) -> None:
     if exposure.use:
         model.exposure_max = float(stock)
     model.hungry_today[:] = hungry
-    refer_today(model, day, n_food, n_t, n_h, n_youth, n_mh)
+    refer_today(model, day, {"family_food": model.family_buffer[:n_food], "child_youth": model.child_buffer[:n_youth],
+                             "child_mh": model.child_buffer2[:n_mh], "parent_mh": model.family_buffer2[:n_t],
+                             "family_help": model.family_buffer3[:n_h]})
     end_attendance(model, int(n_absent))
