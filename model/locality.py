@@ -15,6 +15,7 @@ from .interventions.registry import REGISTRY
 from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit
 from .mechanisms.day import MECHANISMS, refresh_child_facts, step_day
 from .mechanisms.services import ServiceNetwork
+from .mechanisms.threads import ThreadChoice
 from .params import DEFAULTS
 from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
 from .results import Recorder
@@ -78,6 +79,7 @@ class LocalityModel(mesa.Model):
         self.family_buffer2 = np.empty(self.families.n, np.int32)
         self.family_buffer3 = np.empty(self.families.n, np.int32)
         self.family_state = np.zeros(self.families.n, np.uint8)  # today's family flags for the child pass
+        self.thread_choice = ThreadChoice()  # one thread or all for the day's passes, by measured speed
         n_classes = len(self.school_agents) * N_YEAR_GROUPS
         self._class_absence = np.zeros(n_classes)
         self._class_absent = np.zeros(n_classes)

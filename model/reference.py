@@ -40,18 +40,21 @@ def step_families(model: LocalityModel, day: int, food, wb, referrals: dict[str,
     """Food support, parent wellbeing and engagement for each Family agent; returns parents' depression before
     today's step by family row (children's onset reads it)."""
     food_rule, parent_rule, engagement_rule = RULES["food_support"], RULES["parent_wellbeing"], RULES["engagement"]
+    schools = model.school_arrays
     before = {}
     for fam in model.family_agents:
-        f = fam.row
+        f, hub = fam.row, fam.hub_school
         insecure, fam.secure_until, fam.food_status, fam.food_until, to_food = food_rule(
-            food, day, f, fam.food_insecure, fam.secure_until, fam.food_status, fam.food_until, fam.hub_school)
+            food, day, f, fam.food_insecure, fam.secure_until, fam.food_status, fam.food_until,
+            schools.food_seek_mult[hub] if hub >= 0 else 1.0)
         fam.food_insecure = insecure
         if to_food:
             referrals["family_food"].append(f)
         before[f] = fam.parent_depressed
         (fam.parent_depressed, fam.parent_status, fam.parent_until, fam.help_status, fam.help_until, to_therapy,
          to_help) = parent_rule(wb, food, day, f, before[f], insecure, fam.parent_status, fam.parent_until,
-                                fam.help_status, fam.help_until, fam.hub_school)
+                                fam.help_status, fam.help_until,
+                                schools.hub_referral_mult[hub] if hub >= 0 else 1.0)
         if to_therapy:
             referrals["parent_mh"].append(f)
         if to_help:
@@ -64,7 +67,7 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
                   referrals: dict[str, list[int]]) -> int:
     """Hunger, exposure, wellbeing, attendance and learning for each Child agent; returns today's absences."""
     hunger, att, learning = hunger_args(model), attendance_args(model), learning_args(model)
-    families = model.family_agents
+    families, schools = model.family_agents, model.school_arrays
     model._class_absent[:] = 0.0
     hungry = np.zeros(3, np.int64)  # all, FSM, girls
     n_absent = 0
@@ -72,21 +75,23 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
     for child in model.child_agents:
         i, fam, s = child.row, families[model.children.family[child.row]], child.school_index
         c = model.class_id[i]
-        x = RULES["attendance_base"](att, model.attendance_fixed[i].item(), fam.engagement, att.class_absence[c])
+        x = RULES["attendance_base"](att, model.attendance_fixed[i].item(), fam.engagement, model._class_absence[c])
         insecure, female, fsm = fam.food_insecure, child.female, child.fsm
         h = RULES["hunger"](hunger, day, i, insecure, child.at_breakfast)
         child.hungry = h
         e, youth = child.exposure, child.youth_status
         if exposure.use:
             stock_e, youth, child.youth_until, to_youth = RULES["neighbourhood"](
-                exposure, day, i, child.year_group >= MIN_YEAR_GROUP, e, youth, child.youth_until, s)
+                exposure, day, i, child.year_group >= MIN_YEAR_GROUP, e, youth, child.youth_until,
+                schools.youth_route[s] >= 0)
             child.exposure, child.youth_status = stock_e, youth
             e, stock = float(stock_e), max(stock, stock_e)
             if to_youth:
                 referrals["child_youth"].append(i)
         d, child.mh_status, child.mh_until, supported, to_mh = RULES["child_wellbeing"](
             wb, day, i, child.year_group >= PRIMARY_YEARS, female, fsm, e, child.difficulty, child.mh_status,
-            child.mh_until, youth == IN_SUPPORT, before[fam.row], insecure, s)
+            child.mh_until, youth == IN_SUPPORT, before[fam.row], insecure, schools.mh_route[s] >= 0,
+            schools.mh_referral_mult[s])
         child.difficulty = d
         if supported:
             child.service_days += 1
@@ -104,7 +109,8 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
                 child.term_illness += 2
         hungry += (h, h and fsm, h and female)
         blurred = child.vision_uncorrected and not child.wears_glasses
-        child.attainment_z += RULES["learning"](learning, present, h, d, blurred, s)
+        child.attainment_z += RULES["learning"](learning, present, h, d, blurred,
+                                                 schools.value_added_per_day[s])
     model.hungry_today[:] = hungry
     if exposure.use:
         model.exposure_max = float(stock)

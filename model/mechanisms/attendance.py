@@ -52,7 +52,7 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
 
 AttendanceArgs = record_type(
     "AttendanceArgs", "attendance",
-    ("key", "use_exposure", "class_absence", "mean_absence", "season_lo", "illness_share_today"), __name__)
+    ("key", "use_exposure", "mean_absence", "season_lo", "illness_share_today"), __name__)
 
 
 @njit(cache=True, inline="always")
@@ -98,12 +98,12 @@ def refresh_fixed_logit(model) -> None:
 
 
 def attendance_args(model) -> AttendanceArgs:
-    """The attendance group's parameters, the stream key, yesterday's class and mean absence, today's season
+    """The attendance group's parameters, the stream key, yesterday's mean absence, today's season
     log-odds and illness share of absence."""
     a, cal = model.params.group("attendance"), model.today
     season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
     return make_record(AttendanceArgs, a, key=model.streams["attendance"], use_exposure=model.crime_index is not None,
-                       class_absence=model._class_absence, mean_absence=model._mean_absence, season_lo=season_lo,
+                       mean_absence=model._mean_absence, season_lo=season_lo,
                        illness_share_today=illness_share)
 
 

@@ -16,8 +16,9 @@ The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rul
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
 checks that it gives the same numbers, bit for bit.
 
-Both passes run over blocks of rows on all of numba's threads for a large population, each thread taking the
-next free block (`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
+For a large population both passes run over blocks of rows on numba's threads (or on one thread while that
+measures faster, e.g. when another process holds a core: `threads.py`), each thread taking the next free block
+(`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
 are whole numbers, so summing the blocks' counts gives the same figures whatever the thread count or order.
 Row loops index arrays with unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index
 check to every array read. Numba's cache is keyed by a hash of the model's source (`model/jit_cache.py`), so an
@@ -26,9 +27,9 @@ edited rule is recompiled.
 
 from __future__ import annotations
 
+import time
 from collections import namedtuple
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -59,6 +60,8 @@ ChildDay = namedtuple("ChildDay", (
     "at_breakfast", "hungry", "difficulty", "present", "exposure", "mh_status", "mh_until", "youth_status",
     "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
     "fam_state", "engagement", "youth_refs", "mh_refs"))
+SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
+                                     "mh_referral_mult", "value_added_per_day", "class_absence"))
 ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
 
 
@@ -78,9 +81,17 @@ def refresh_child_facts(model) -> None:
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _families_range(start, end, day, fs, food, wb):
-    """Food support then parent wellbeing for families `start..end-1` (`fs`: a `FamilyDay`; `food`, `wb`: the
-    mechanisms' records); referrals are written from row `start` of each list on. Returns the three counts."""
+def _families_range(start, end, day, fs, sd, food, wb):
+    """Food support then parent wellbeing for families `start..end-1` (`fs`: a `FamilyDay`, `sd`: a `SchoolDay`;
+    `food`, `wb`: the mechanisms' records); referrals are written from row `start` of each list on. Returns the
+    three counts.
+
+    The arrays are taken out of their tuples before the loop: read from a tuple inside it, numba counts a
+    reference to the array at each read (measured 2.7x slower).
+    """
+    (food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed, parent_status, parent_until,
+     help_status, help_until, _, _, fam_state, food_refs, therapy_refs, help_refs) = fs
+    seek_mult, hub_referral_mult = sd.food_seek_mult, sd.hub_referral_mult
     n_food = 0
     n_t = 0
     n_h = 0
@@ -88,35 +99,36 @@ def _families_range(start, end, day, fs, food, wb):
     # uses it (in support): most families have no service today, so their cache lines stay clean.
     for row in range(start, end):
         f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
-        hub = fs.hub_school[f]
-        was_insecure, status = fs.food_insecure[f], fs.food_status[f]
+        hub = hub_school[f]
+        was_insecure, status = food_insecure[f], food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
-            food, day, f, was_insecure, fs.secure_until[f], status, fs.food_until[f] if status == IN_SUPPORT else 0,
-            hub)
+            food, day, f, was_insecure, secure_until[f], status, food_until[f] if status == IN_SUPPORT else 0,
+            seek_mult[hub] if hub >= 0 else 1.0)
         if insecure != was_insecure:
-            fs.food_insecure[f] = insecure
+            food_insecure[f] = insecure
         if new_status != status:  # support ended (protection starts) or referred
-            fs.food_status[f], fs.food_until[f], fs.secure_until[f] = new_status, until, secure
+            food_status[f], food_until[f], secure_until[f] = new_status, until, secure
         if to_food:
-            fs.food_refs[start + n_food] = row
+            food_refs[start + n_food] = row
             n_food += 1
-        before, p_status, h_status = fs.parent_depressed[f], fs.parent_status[f], fs.help_status[f]
+        before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
-            wb, food, day, f, before, insecure, p_status, fs.parent_until[f] if p_status == IN_SUPPORT else 0,
-            h_status, fs.help_until[f] if h_status == IN_SUPPORT else 0, hub)
+            wb, food, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
+            h_status, help_until[f] if h_status == IN_SUPPORT else 0,
+            hub_referral_mult[hub] if hub >= 0 else 1.0)
         if after != before:
-            fs.parent_depressed[f] = after
+            parent_depressed[f] = after
         if new_p_status != p_status:
-            fs.parent_status[f], fs.parent_until[f] = new_p_status, p_until
+            parent_status[f], parent_until[f] = new_p_status, p_until
         if new_h_status != h_status:
-            fs.help_status[f], fs.help_until[f] = new_h_status, h_until
+            help_status[f], help_until[f] = new_h_status, h_until
         if to_therapy:
-            fs.therapy_refs[start + n_t] = row
+            therapy_refs[start + n_t] = row
             n_t += 1
         if to_help:
-            fs.help_refs[start + n_h] = row
+            help_refs[start + n_h] = row
             n_h += 1
-        fs.state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
+        fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
     return n_food, n_t, n_h
 
 
@@ -130,15 +142,21 @@ def _engagement_range(start, end, fs, food):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_range(start, end, block, day, cs, hunger, exp, wb, att, learning, class_absent):
+def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learning, class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
 
-    `cs` is a `ChildDay` (the arrays), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel
-    loops do not take a tuple of tuples). Referrals are written from
+    `cs` is a `ChildDay` and `sd` a `SchoolDay` (the arrays, taken out of their tuples before the loop, as in
+    `_families_range`), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel loops do not take
+    a tuple of tuples). Referrals are written from
     row `start` of each list on; today's absences by class go to row `block` of `class_absent` (blocks x classes;
     whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
     mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
     """
+    (family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty, present, exposure, mh_status, mh_until,
+     youth_status, youth_until, service_days, attainment_z, term_possible, term_attended, term_illness, fam_state,
+     engagement, youth_refs, mh_refs) = cs
+    youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
+                                                                   sd.value_added_per_day, sd.class_absence)
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -151,62 +169,64 @@ def _children_range(start, end, block, day, cs, hunger, exp, wb, att, learning, 
     for row in range(start, end):
         # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
         i = np.uintp(row)
-        f, s, fact = np.uintp(cs.family[i]), np.uintp(cs.school[i]), cs.facts[i]
-        c = np.uintp(cs.class_id[i])
+        f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
+        c = np.uintp(class_id[i])
         # attendance's log-odds before this child's own state: started first, it overlaps the steps below
-        x = attendance_base(att, cs.fixed[i], cs.engagement[f], att.class_absence[c])
-        state = cs.fam_state[f]
+        x = attendance_base(att, fixed[i], engagement[f], class_absence[c])
+        state = fam_state[f]
         food = (state & FOOD) != 0
         # hunger
-        h = hunger_row(hunger, day, i, food, cs.at_breakfast[i])
-        cs.hungry[i] = h
+        h = hunger_row(hunger, day, i, food, at_breakfast[i])
+        hungry[i] = h
         # neighbourhood
-        e = cs.exposure[i]
-        youth = cs.youth_status[i]
+        e = exposure[i]
+        youth = youth_status[i]
         if exp.use:
             e, new_youth, until, to_youth = exposure_row(
-                exp, day, i, (fact & OLDER) != 0, e, youth, cs.youth_until[i] if youth == IN_SUPPORT else 0, s)
-            cs.exposure[i] = e
+                exp, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
+                youth_route[s] >= 0)
+            exposure[i] = e
             exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
-                cs.youth_status[i], cs.youth_until[i], youth = new_youth, until, new_youth
+                youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
-                cs.youth_refs[start + n_youth] = row
+                youth_refs[start + n_youth] = row
                 n_youth += 1
         # wellbeing
-        was_difficult, mh = cs.difficulty[i], cs.mh_status[i]
+        was_difficult, mh = difficulty[i], mh_status[i]
         d, new_mh, until, supported, to_mh = child_wellbeing_row(
             wb, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
-            mh, cs.mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food, s)
+            mh, mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
+            mh_route[s] >= 0, mh_mult[s])
         if d != was_difficult:
-            cs.difficulty[i] = d
+            difficulty[i] = d
         if new_mh != mh:
-            cs.mh_status[i], cs.mh_until[i] = new_mh, until
+            mh_status[i], mh_until[i] = new_mh, until
         if supported:
-            cs.service_days[i] += 1
+            service_days[i] += 1
         if to_mh:
-            cs.mh_refs[start + n_mh] = row
+            mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance
-        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not cs.present[i], e)
-        cs.present[i] = is_present
-        cs.term_possible[i] += 2
-        cs.term_attended[i] += 2 * is_present
+        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e)
+        present[i] = is_present
+        term_possible[i] += 2
+        term_attended[i] += 2 * is_present
         if not is_present:
             n_absent += 1
             absent_by_class[c] += 1.0
             if ill:  # only ever true on an absence
-                cs.term_illness[i] += 2
+                term_illness[i] += 2
         n_hungry += h
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
-        cs.attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, s)
+        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, value_added[s])
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
 @njit(cache=True, parallel=True)
-def _families_parallel(threads, bounds, counts, day, fs, food, wb):
+def _families_parallel(threads, bounds, counts, day, fs, sd, food, wb):
     """The family pass over blocks of families on all threads (each takes the next free block); referral lists
     are then packed in row order."""
     n_blocks = bounds.shape[0] - 1
@@ -216,7 +236,7 @@ def _families_parallel(threads, bounds, counts, day, fs, food, wb):
         k = take_block(next_block)
         while k < n_blocks:
             a, b = bounds[k], bounds[k + 1]
-            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(a, b, day, fs, food, wb)
+            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(a, b, day, fs, sd, food, wb)
             _engagement_range(a, b, fs, food)
             k = take_block(next_block)
     return (_pack(bounds, counts, 0, fs.food_refs), _pack(bounds, counts, 1, fs.therapy_refs),
@@ -224,7 +244,7 @@ def _families_parallel(threads, bounds, counts, day, fs, food, wb):
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(threads, bounds, day, cs, hunger, exp, wb, att, learning, class_absent, absent_by_class):
+def _children_parallel(threads, bounds, day, cs, sd, hunger, exp, wb, att, learning, class_absent, absent_by_class):
     """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
     lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
     `_children_range` returns for all rows."""
@@ -237,8 +257,8 @@ def _children_parallel(threads, bounds, day, cs, hunger, exp, wb, att, learning,
         k = take_block(next_block)
         while k < n_blocks:
             (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
-             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, hunger, exp, wb, att, learning,
-                                        class_absent)
+             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, sd, hunger, exp, wb, att,
+                                        learning, class_absent)
             k = take_block(next_block)
     n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
                                                                               absent_by_class)
@@ -307,16 +327,17 @@ def step_day_in_parallel(model, day: int) -> None:
         PARALLEL_MIN_ROWS = saved
 
 
-def _threads(model) -> int:
-    """numba's thread count, asked only when a pass is large enough to run in parallel (the call costs ~1-20 us)."""
-    return numba.get_num_threads() if max(model.children.n, model.families.n) >= PARALLEL_MIN_ROWS else 1
-
-
 def family_day(model) -> FamilyDay:
     """The family arrays the family pass reads and writes, with its three referral lists."""
     f = model.families
     return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:12]), model.family_state, model.family_buffer,
                      model.family_buffer2, model.family_buffer3)
+
+
+def school_day(model) -> SchoolDay:
+    """The per-school arrays the rules read a school's value from, and each class's absence rate yesterday."""
+    s = model.school_arrays
+    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:6]), model._class_absence)
 
 
 def child_day(model) -> ChildDay:
@@ -349,30 +370,35 @@ def refer_today(model, day: int, referrals: dict[str, np.ndarray]) -> None:
 def step_day(model, day: int) -> None:
     """Run the array mechanisms for one school day (in `MECHANISMS` order per row), then queue referrals.
 
-    Each pass runs on all of numba's threads for a large population (`numba.set_num_threads`; the batch executor's
-    workers use one), with the same numbers whatever the thread count.
+    For a large population the passes run on all of numba's threads or on one, whichever `model.thread_choice`
+    has measured faster lately (`threads.py`; the batch executor's workers use one), with the same numbers
+    whatever the thread count.
     """
-    threads = _threads(model)
+    rows = max(model.children.n, model.families.n)
+    threads = model.thread_choice.pick(rows, PARALLEL_MIN_ROWS)
+    start = time.perf_counter()
     food, exposure = food_args(model), neighbourhood_args(model)
     wb = wellbeing_args(model, exposure_bound(model, exposure))
-    fs = family_day(model)
+    fs, sd = family_day(model), school_day(model)
     blocks = _blocks(model.families.n, threads)
     if blocks is None:
-        n_food, n_t, n_h = _families_range(0, model.families.n, day, fs, food, wb)
+        n_food, n_t, n_h = _families_range(0, model.families.n, day, fs, sd, food, wb)
         _engagement_range(0, model.families.n, fs, food)
     else:
         n_food, n_t, n_h = _families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
-                                              food, wb)
+                                              sd, food, wb)
     rules = ChildRules(hunger_args(model), exposure, wb, attendance_args(model), learning_args(model))
     cs, n = child_day(model), model.children.n
     blocks = _blocks(n, threads)
     if blocks is None:
-        counts = _children_range(0, n, 0, day, cs, *rules, model._class_absent[None, :])
+        counts = _children_range(0, n, 0, day, cs, sd, *rules, model._class_absent[None, :])
     else:
         if model._class_absent_blocks.shape[0] != blocks.size - 1:
             model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
-        counts = _children_parallel(threads, blocks, day, cs, *rules, model._class_absent_blocks,
+        counts = _children_parallel(threads, blocks, day, cs, sd, *rules, model._class_absent_blocks,
                                     model._class_absent)
+    if rows >= PARALLEL_MIN_ROWS:
+        model.thread_choice.record(threads, time.perf_counter() - start, rows)
     n_youth, n_mh, n_absent, *hungry, stock = counts
     if exposure.use:
         model.exposure_max = float(stock)

@@ -13,14 +13,14 @@ from ..rng import uniform
 from ..state import IN_SUPPORT, NONE, WAITING
 from .records import make_record, record_type
 
-FoodArgs = record_type("FoodArgs", "food", ("key", "seek_mult", "p_onset", "secure_days", "has_service"), __name__)
+FoodArgs = record_type("FoodArgs", "food", ("key", "p_onset", "secure_days", "has_service"), __name__)
 
 
 @njit(cache=True, inline="always")
-def food_row(a, day, f, insecure, secure_until, status, until, hub):
+def food_row(a, day, f, insecure, secure_until, status, until, seek_mult):
     """One family's support ending, food-security transition and seeking support.
 
-    Takes the family's values (`hub`: the hub school one of its children attends, or -1; `a`: a `FoodArgs`) and
+    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1; `a`: a `FoodArgs`) and
     returns the new (insecure, secure_until, status, until, referred today).
     """
     if status == IN_SUPPORT:
@@ -37,16 +37,16 @@ def food_row(a, day, f, insecure, secure_until, status, until, hub):
     if uniform(a.key, day, f, 0) < threshold:
         return not insecure, secure_until, status, until, False
     if (insecure & a.has_service & (status == NONE)
-            and uniform(a.key, day, f, 1) < a.p_seek * (a.seek_mult[hub] if hub >= 0 else 1.0)):
+            and uniform(a.key, day, f, 1) < a.p_seek * seek_mult):
         return insecure, secure_until, WAITING, day, True
     return insecure, secure_until, status, until, False
 
 
 def food_args(model) -> FoodArgs:
-    """The food group's parameters (Early Help's too) and the stream key, hub seek multipliers by school, the
-    onset rate that makes the area's food-insecurity share the steady state, and whether a food service exists."""
+    """The food group's parameters (Early Help's too), the stream key, the onset rate that makes the area's
+    food-insecurity share the steady state, and whether a food service exists."""
     q = model.params.group("food")
     share = model.area.shares.food_insecure_households.value
-    return make_record(FoodArgs, q, key=model.streams["food_support"], seek_mult=model.school_arrays.food_seek_mult,
+    return make_record(FoodArgs, q, key=model.streams["food_support"],
                        p_onset=min(0.5, share / max(1e-9, 1.0 - share) * q["p_recover"]),
                        secure_days=int(q["secure_days_after_support"]), has_service=model.services.has("family_food"))

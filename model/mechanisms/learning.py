@@ -13,13 +13,14 @@ from numba import njit
 from ..calendar import DAYS_PER_YEAR
 from .records import make_record, record_type
 
-LearningArgs = record_type("LearningArgs", "learning", ("value_added_per_day", "z_per_day", "reference_gain"),
+LearningArgs = record_type("LearningArgs", "learning", ("z_per_day", "reference_gain"),
                            __name__)
 
 
 @njit(cache=True, inline="always")
-def learning_row(a, present, hungry, difficulty, blurred, school):
-    """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses)."""
+def learning_row(a, present, hungry, difficulty, blurred, value_added):
+    """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses; `value_added`: its
+    school's value added per day)."""
     eff = 1.0
     if hungry:
         eff -= a.penalty_hunger
@@ -30,13 +31,12 @@ def learning_row(a, present, hungry, difficulty, blurred, school):
     if eff < 0.0:
         eff = 0.0
     gain = eff if present else a.catch_up_share * eff
-    return a.z_per_day * (gain - a.reference_gain) + a.value_added_per_day[school]
+    return a.z_per_day * (gain - a.reference_gain) + value_added
 
 
 def learning_args(model) -> LearningArgs:
-    """The learning group's parameters, school value added per day, z per day and the national reference gain."""
+    """The learning group's parameters, z per day and the national average pupil's daily gain."""
     q = model.params.group("learning")
     ref_att, catch_up = q["reference_attendance"], q["catch_up_share"]
-    return make_record(LearningArgs, q, value_added_per_day=model.school_arrays.value_added_per_day,
-                       z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR,
+    return make_record(LearningArgs, q, z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR,
                        reference_gain=q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up))

@@ -17,14 +17,15 @@ from .records import make_record, record_type
 MIN_YEAR_GROUP = 7
 
 
-ExposureArgs = record_type("ExposureArgs", "neighbourhood", ("key", "use", "youth_route", "p_event"), __name__)
+ExposureArgs = record_type("ExposureArgs", "neighbourhood", ("key", "use", "p_event"), __name__)
 
 
 @njit(cache=True, inline="always")
-def exposure_row(a, day, i, older, exposure, youth_status, youth_until, school):
+def exposure_row(a, day, i, older, exposure, youth_status, youth_until, has_route):
     """One child's youth support ending, exposure decay and event, and referral to youth services.
 
-    Takes the child's values (`older`: Year 7 or above; `a`: an `ExposureArgs`) and returns the new (exposure,
+    Takes the child's values (`older`: Year 7 or above; `has_route`: its school has a youth service; `a`: an
+    `ExposureArgs`) and returns the new (exposure,
     youth_status, youth_until, referred today). Exposure is rounded to float32 at each step, as the stored stock is.
     """
     if youth_status == IN_SUPPORT and day >= youth_until:
@@ -35,7 +36,7 @@ def exposure_row(a, day, i, older, exposure, youth_status, youth_until, school):
     stock = np.float32(decayed + 1.0) if uniform(a.key, day, i, 0) < p else decayed
     if older:
         exposure = stock
-    if (older & (exposure > 1.0) & (youth_status == NONE) & (a.youth_route[school] >= 0)
+    if (older & (exposure > 1.0) & (youth_status == NONE) & has_route
             and uniform(a.key, day, i, 1) < a.p_refer_youth):
         return exposure, WAITING, day, True
     return exposure, youth_status, youth_until, False
@@ -43,9 +44,8 @@ def exposure_row(a, day, i, older, exposure, youth_status, youth_until, school):
 
 def neighbourhood_args(model) -> ExposureArgs:
     """The neighbourhood group's parameters, the stream key, whether the area has a crime profile (`use`), the
-    youth service by school and the daily event probability (0 without a profile)."""
+    daily event probability (0 without a profile)."""
     q = model.params.group("neighbourhood")
     use = model.crime_index is not None
     return make_record(ExposureArgs, q, key=model.streams["neighbourhood"], use=use,
-                       youth_route=model.school_arrays.youth_route,
                        p_event=q["p_exposure"] * model.crime_index if use else 0.0)

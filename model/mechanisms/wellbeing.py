@@ -20,16 +20,16 @@ from .records import make_record, record_type
 
 WellbeingArgs = record_type(
     "WellbeingArgs", "wellbeing",
-    ("key", "parent_key", "mh_route", "mh_referral_mult", "hub_referral_mult", "onset_bound", "p_parent_onset",
-     "has_therapy", "has_help"), __name__)
+    ("key", "parent_key", "onset_bound", "p_parent_onset", "has_therapy", "has_help"), __name__)
 
 
 @njit(cache=True, inline="always")
 def child_wellbeing_row(a, day, i, secondary, female, fsm, exposure, difficulty, mh_status, mh_until, youth_support,
-                        parent_depressed, food_insecure, school):
+                        parent_depressed, food_insecure, has_route, referral_mult):
     """One child's support ending, onset or recovery, and referral to a child mental-health service.
 
-    Takes a `WellbeingArgs`, the child's values and its family's (`youth_support`: in youth support today) and
+    Takes a `WellbeingArgs`, the child's values and its family's (`youth_support`: in youth support today;
+    `has_route`, `referral_mult`: its school's route to a service and referral multiplier) and
     returns the new (difficulty, mh_status, mh_until, a day in support, referred today).
     """
     u_state = uniform(a.key, day, i, 0)
@@ -58,19 +58,18 @@ def child_wellbeing_row(a, day, i, secondary, female, fsm, exposure, difficulty,
         lm += a.b_exposure * exposure
         if u_state < base * math.exp(lm):
             difficulty = True
-    if (difficulty & (mh_status == NONE) & (a.mh_route[school] >= 0)
-            and uniform(a.key, day, i, 1) < a.p_refer * a.mh_referral_mult[school]):
+    if difficulty & (mh_status == NONE) & has_route and uniform(a.key, day, i, 1) < a.p_refer * referral_mult:
         return difficulty, WAITING, day, supported, True
     return difficulty, mh_status, mh_until, supported, False
 
 
 @njit(cache=True, inline="always")
 def parent_wellbeing_row(a, q, day, f, depressed, food_insecure, parent_status, parent_until, help_status, help_until,
-                         hub):
+                         mult):
     """One parent's support ending, depression onset or recovery, and referrals (engagement: `engagement_row`).
 
-    Takes a `WellbeingArgs`, the food group's `FoodArgs` (Early Help referral) and the family's values (`hub`: the
-    hub school one of its children attends, or -1) and returns the new (depressed, parent_status, parent_until,
+    Takes a `WellbeingArgs`, the food group's `FoodArgs` (Early Help referral) and the family's values (`mult`: its hub
+    school's referral multiplier, or 1) and returns the new (depressed, parent_status, parent_until,
     help_status, help_until, referred to talking therapies, referred to Early Help).
     """
     u_state = uniform(a.parent_key, day, f, 0)
@@ -85,7 +84,6 @@ def parent_wellbeing_row(a, q, day, f, depressed, food_insecure, parent_status, 
         threshold = a.p_parent_onset
     if u_state < threshold:
         depressed = not depressed
-    mult = a.hub_referral_mult[hub] if hub >= 0 else 1.0
     to_therapy = False
     if (a.has_therapy & depressed & (parent_status == NONE)
             and uniform(a.parent_key, day, f, 1) < a.p_parent_refer * mult):
@@ -121,14 +119,13 @@ def onset_bound(w: dict, exposure_max: float) -> float:
 
 
 def wellbeing_args(model, exposure_max: float) -> WellbeingArgs:
-    """The wellbeing group's parameters, the children's and parents' stream keys, the schools' referral routes and
-    multipliers, today's onset bound, the parents' onset rate (the area's prevalence as the steady state) and
-    whether talking therapies and Early Help exist."""
-    w, s = model.params.group("wellbeing"), model.school_arrays
+    """The wellbeing group's parameters, the children's and parents' stream keys, today's onset bound, the
+    parents' onset rate (the area's prevalence as the steady state) and whether talking therapies and Early Help
+    exist."""
+    w = model.params.group("wellbeing")
     prev = model.area.shares.parent_depression.value
     return make_record(
         WellbeingArgs, w, key=model.streams["wellbeing"], parent_key=model.streams["parent_wellbeing"],
-        mh_route=s.mh_route, mh_referral_mult=s.mh_referral_mult, hub_referral_mult=s.hub_referral_mult,
         onset_bound=onset_bound(w, exposure_max),
         p_parent_onset=min(0.5, prev / max(1e-9, 1.0 - prev) * w["p_parent_recover"]),
         has_therapy=model.services.has("parent_mh"), has_help=model.services.has("family_help"))
