@@ -1,11 +1,13 @@
 """Named records that carry a mechanism's parameters into its numba rules, built from `parameters.toml`.
 
 Each mechanism declares one record type: every row of its group in `model/parameters.toml` becomes a field of the
-same name, followed by the values the mechanism derives each day (its stream key, per-school arrays, rates set
-from the area profile). A record is a `collections.namedtuple`, which numba passes to a compiled function as one
-argument and reads by attribute (`a.b_hunger`) at no cost, so rules take `(record, day, row, the row's state)`
-and nothing is passed by position across modules. Building a record checks the names: a missing or unknown
-derived value raises, as does a derived name that clashes with a parameter.
+same name, followed by the values the mechanism derives each day (its stream key, rates set from the area
+profile, today's season). Records hold scalars only: a per-school value reaches a rule as an argument, read by
+the pass from the `SchoolDay` arrays (an array read out of a tuple inside a numba loop costs a reference count).
+A record is a `collections.namedtuple`, which numba passes to a compiled function as one argument and reads by
+attribute (`a.b_hunger`) at no cost, so rules take `(record, day, row, the row's state)` and nothing is passed
+by position across modules. Building a record checks the names: a missing or unknown derived value raises, as
+does a derived name that clashes with a parameter.
 
 Adding a coefficient is two edits. To let hunger depend on EAL, say:
 
