@@ -8,6 +8,7 @@ import numpy as np
 
 from .agents import Child, Service
 from .calendar import DAYS_PER_YEAR
+from .mechanisms.learning import daily_offset
 from .mechanisms.services import KINDS
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
@@ -32,6 +33,7 @@ class SchoolArrays:
         self.attendance_effect = np.array([s.attendance_effect for s in schools], np.float64)
         self.value_added_per_day = np.array([s.value_added / DAYS_PER_YEAR for s in schools], np.float64)
         self.secondary = np.array([s.phase == "secondary" for s in schools], bool)
+        self.learning_offset_per_day = daily_offset(model.params, self.value_added_per_day, self.secondary)
         camhs = model.services.of_kind("camhs")
         default_route = camhs[0].index if camhs else -1
         self.mh_route = np.array([s.mhst_service if s.mhst_service >= 0 else default_route for s in schools], np.int16)

@@ -5,7 +5,8 @@ import pytest
 from actlocally.model.area import load_area
 from actlocally.model.calendar import DAYS_PER_YEAR
 from actlocally.model.locality import LocalityModel
-from actlocally.model.mechanisms.learning import _learning_kernel
+from actlocally.model.mechanisms.learning import LearningArgs, learning_row
+from actlocally.model.mechanisms.records import make_record
 from actlocally.model.params import DEFAULTS
 from actlocally.model.synthesis import attainment_offsets, synthesise
 from conftest import small_scenario
@@ -32,16 +33,14 @@ def test_year_groups_start_from_their_own_key_stage():
 
 
 def test_ten_more_missed_days_cost_the_expected_amount():
-    """Paired twins through the learning kernel: identical but for ten missed days."""
+    """Paired twins through the learning rule the fused pass inlines: identical but for ten missed days."""
     q = DEFAULTS.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
+    a = make_record(LearningArgs, q, z_per_day=z_per_day)
     z = np.zeros(2, np.float32)
-    off = np.zeros(1)
-    f = np.zeros(2, bool)
     for day in range(DAYS_PER_YEAR):
-        present = np.array([True, day >= 10])
-        _learning_kernel(present, f, f, f, f, np.zeros(2, np.int16), z, off, z_per_day, q["catch_up_share"],
-                         q["penalty_hunger"], q["penalty_difficulty"], q["penalty_vision"], 0.0)
+        for twin, present in enumerate((True, day >= 10)):
+            z[twin] += learning_row(a, present, False, False, False, 0.0)
     expected = 10 * z_per_day * (1.0 - q["catch_up_share"])
     assert z[0] - z[1] == pytest.approx(expected, rel=1e-4)
 
