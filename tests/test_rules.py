@@ -208,10 +208,6 @@ def test_without_b_peer_a_class_absence_does_not_carry_over(scenario_factory):
     assert abs(slope0) < 0.06  # nothing carries a class's bad day over (beyond slow changes such as difficulty)
 
 
-@pytest.mark.xfail(strict=True, reason="sign: the rule adds +b_peer * (class absence yesterday - mean) to the "
-                   "log-odds of PRESENCE (as DESIGN.md's formula reads literally), so with its prior [0, 5] a class's "
-                   "bad day LOWERS absence the next day (slope -0.24 at b_peer 5); a peer effect should raise it "
-                   "(reported to the lead: flip the sign or the prior)")
 def test_class_absence_yesterday_raises_absence_today_when_b_peer_is_positive(scenario_factory):
     slope0, _ = _class_persistence(0.0, scenario_factory)
     slope5, pq = _class_persistence(5.0, scenario_factory)

@@ -2,7 +2,8 @@
 
 logit P(present) = a0 + a_secondary + a_year + propensity + school effect + b_fsm*fsm + b_send + b_difficulty
     + b_parent_depressed + b_hunger*hungry + b_engagement*(engagement - 0.5) + season(day)
-    + b_peer*(class absence yesterday - mean absence yesterday) + b_absent_yesterday + b_exposure*exposure.
+    - b_peer*(class absence yesterday - mean absence yesterday) + b_absent_yesterday + b_exposure*exposure.
+(the peer term lowers presence where a class missed more than the area did yesterday: absence spreads)
 An absence is recorded as illness with a probability that rises at the winter peak (about half of absence in
 England is illness). Simplified: a child attends both sessions of a day or neither.
 """
@@ -62,7 +63,7 @@ def attendance_base(a, fixed, engagement, class_absence):
 
     Separate so a fused pass can start it (two gathers and a chain of additions) early in a child's step.
     """
-    return fixed + a.season_lo + a.b_engagement * (engagement - 0.5) + a.b_peer * (class_absence - a.mean_absence)
+    return fixed + a.season_lo + a.b_engagement * (engagement - 0.5) - a.b_peer * (class_absence - a.mean_absence)
 
 
 @njit(cache=True, inline="always")
