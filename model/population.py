@@ -48,6 +48,8 @@ class SchoolArrays:
         self.hub_referral_mult = np.where([s.hub for s in schools], hub_mult, 1.0)
         self.food_seek_mult = np.where(self.hosts["food_support"], [s.hub_food_seek_multiplier for s in schools], 1.0)
         self.hub_dna_mult = np.array([s.hub_dna_multiplier for s in schools])
+        self.mh_team = np.array([s.mhst_service >= 0 for s in schools], np.bool_)  # a school mental-health team
+        self.absence_followup = np.array([s.hub_absence_followup for s in schools], np.float64)
 
 
 # Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).

@@ -21,7 +21,7 @@ from .mechanisms.attendance import PRIMARY_YEARS, attendance_args, attendance_ba
 from .mechanisms.day import MECHANISMS, REFERRAL_ORDER, exposure_bound, refer_today
 from .mechanisms.food_support import food_args, food_row
 from .mechanisms.hunger import hunger_args, hunger_row
-from .mechanisms.learning import learning_args, learning_row
+from .mechanisms.learning import class_club_share, learning_args, learning_row
 from .mechanisms.neighbourhood import MIN_YEAR_GROUP, exposure_row, neighbourhood_args
 from .mechanisms.wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 from .state import IN_SUPPORT
@@ -69,6 +69,7 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
     hunger, att, learning = hunger_args(model), attendance_args(model), learning_args(model)
     families, schools = model.family_agents, model.school_arrays
     model._class_absent[:] = 0.0
+    club_share = class_club_share(model)
     hungry = np.zeros(3, np.int64)  # all, FSM, girls
     n_absent = 0
     stock = np.float32(0.0)
@@ -97,7 +98,10 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
             child.service_days += 1
         if to_mh:
             referrals["child_mh"].append(i)
-        present, ill = RULES["attendance"](att, day, i, x, d, fam.parent_depressed, h, not child.present, e)
+        secondary = child.year_group >= PRIMARY_YEARS
+        support = child.mh_status == IN_SUPPORT and bool(schools.mh_team[s])
+        present, ill = RULES["attendance"](att, day, i, x, d, fam.parent_depressed, h, not child.present, e,
+                                           secondary, support, schools.absence_followup[s])
         child.present = present
         child.term_possible += 2
         if present:
@@ -109,8 +113,10 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
                 child.term_illness += 2
         hungry += (h, h and fsm, h and female)
         blurred = child.vision_uncorrected and not child.wears_glasses
+        stage = 2 if secondary else (1 if child.year_group >= 3 else 0)
         child.attainment_z += RULES["learning"](learning, present, h, d, blurred,
-                                                 schools.learning_offset_per_day[s])
+                                                 schools.learning_offset_per_day[s], child.at_breakfast, stage,
+                                                 club_share[c])
     model.hungry_today[:] = hungry
     if exposure.use:
         model.exposure_max = float(stock)

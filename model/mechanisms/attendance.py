@@ -67,10 +67,13 @@ def attendance_base(a, fixed, engagement, class_absence):
 
 
 @njit(cache=True, inline="always")
-def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure):
+def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
+                   school_support, followup):
     """One child's presence today, and whether an absence is illness: returns (present, ill).
 
-    `x` is `attendance_base`; `parent_depressed` is the family's value.
+    `x` is `attendance_base`; `parent_depressed` is the family's value; `school_support`: in support from a
+    school-based mental-health team today; `followup`: the share of an absence spell's pull the school's case
+    management removes (a hub's attendance follow-up, 0 elsewhere).
     """
     u = uniform(a.key, day, i, 0)
     if difficulty:
@@ -79,8 +82,10 @@ def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_ye
         x += a.b_parent_depressed
     if hungry:
         x += a.b_hunger
-    if absent_yesterday:  # spells of absence
-        x += a.b_absent_yesterday
+    if absent_yesterday:  # spells of absence, shortened where someone follows up the absent child
+        x += a.b_absent_yesterday * (1.0 - followup)
+    if school_support:  # support from a school mental-health team re-engages the child (FACTS §11 [V5])
+        x += a.b_school_support_secondary if secondary else a.b_school_support_primary
     if a.use_exposure:
         x += a.b_exposure * exposure
     if bernoulli_logit(u, x):

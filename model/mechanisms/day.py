@@ -39,7 +39,7 @@ from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attenda
 from .blocks import pack_referrals, sum_blocks
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
-from .learning import learning_args, learning_row
+from .learning import class_club_share, learning_args, learning_row
 from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
 from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
@@ -49,7 +49,7 @@ MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neigh
               "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
 # bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
-FEMALE, FSM, OLDER, SECONDARY, BLURRED = 1, 2, 4, 8, 16
+FEMALE, FSM, OLDER, SECONDARY, BLURRED, KS2 = 1, 2, 4, 8, 16, 32
 
 # The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
 FamilyDay = namedtuple("FamilyDay", (
@@ -62,7 +62,8 @@ ChildDay = namedtuple("ChildDay", (
     "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
     "fam_state", "engagement", "youth_refs", "mh_refs"))
 SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
-                                     "mh_referral_mult", "learning_offset_per_day", "class_absence"))
+                                     "mh_referral_mult", "learning_offset_per_day", "mh_team", "absence_followup",
+                                     "class_absence", "class_club_share"))
 ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
 
 
@@ -77,6 +78,7 @@ def refresh_child_facts(model) -> None:
     c = model.children
     facts = np.where(c.female, FEMALE, 0) | np.where(c.fsm, FSM, 0) | np.where(c.year_group >= MIN_YEAR_GROUP, OLDER, 0)
     facts |= np.where(c.year_group >= PRIMARY_YEARS, SECONDARY, 0)
+    facts |= np.where((c.year_group >= 3) & (c.year_group < PRIMARY_YEARS), KS2, 0)
     facts |= np.where(c.vision_uncorrected & ~c.wears_glasses, BLURRED, 0)
     model.child_facts = facts.astype(np.uint8)
 
@@ -158,6 +160,7 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
      engagement, youth_refs, mh_refs) = cs
     youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
                                                                    sd.learning_offset_per_day, sd.class_absence)
+    mh_team, followup, club_share = sd.mh_team, sd.absence_followup, sd.class_club_share
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -209,7 +212,9 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
             mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance
-        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e)
+        secondary = (fact & SECONDARY) != 0
+        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
+                                         secondary, new_mh == IN_SUPPORT and mh_team[s], followup[s])
         present[i] = is_present
         term_possible[i] += 2
         term_attended[i] += 2 * is_present
@@ -222,7 +227,9 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
-        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, value_added[s])
+        stage = 2 if secondary else (1 if (fact & KS2) != 0 else 0)
+        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, value_added[s],
+                                        at_breakfast[i], stage, club_share[c])
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
@@ -311,7 +318,8 @@ def family_day(model) -> FamilyDay:
 def school_day(model) -> SchoolDay:
     """The per-school arrays the rules read a school's value from, and each class's absence rate yesterday."""
     s = model.school_arrays
-    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:6]), model._class_absence)
+    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:8]), model._class_absence,
+                     class_club_share(model))
 
 
 def child_day(model) -> ChildDay:
