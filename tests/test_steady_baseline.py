@@ -28,7 +28,8 @@ def test_year_groups_start_from_their_own_key_stage():
     shift = pop.attainment_shift
     assert np.allclose(shift[0], shift[2]) and np.allclose(shift[2], shift[6])  # KS1 keeps the KS2 position
     assert shift[11, 1] < shift[6, 1] and shift[11, 0] > shift[6, 0]  # the FSM gap widens to KS4 (FACTS §3)
-    assert np.all(np.diff(shift[6:, 1]) < 0)  # interpolated year by year
+    assert np.allclose(shift[3], shift[7])  # a year group starts where the year below ended (KS1, KS2 at year end)
+    assert np.all(np.diff(shift[7:, 1]) < 0)  # interpolated year by year
 
 
 def test_ten_more_missed_days_cost_the_expected_amount():
