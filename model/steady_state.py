@@ -18,8 +18,10 @@ Inputs: `att` per phase from the profile's observed attendance, split by England
 absence (5.5% and 8.9% of sessions, 2023/24, FACTS §1 [S1]) and scaled so the pupil-weighted mean is the
 profile's figure; `eff` from the penalties at the profile's food insecurity (hungry mornings at
 `hunger.p_hungry_if_*`), probable-disorder share (split by phase in England's ratio, FACTS §6 [M1]) and
-`population.share_uncorrected_vision`, before any intervention. Simplified: one offset per phase (not per year group or FSM group), expected values only (no
-covariance between a child's hunger, difficulty and absence), so the FSM gap can still move a little.
+`population.share_uncorrected_vision`, before any intervention. Simplified: one offset per phase (not per year
+group or FSM group) and expected values only (no covariance between a child's hunger, difficulty and absence), so
+the FSM gap can still move; where the model's own attendance or prevalence differs from the profile's (default
+parameters, not calibrated), mean z drifts by about z_per_school_year * eff * (1 - catch_up) per point a year.
 """
 
 from __future__ import annotations
