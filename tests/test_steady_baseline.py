@@ -41,7 +41,7 @@ def test_ten_more_missed_days_cost_the_expected_amount():
     z = np.zeros(2, np.float32)
     for day in range(DAYS_PER_YEAR):
         for twin, present in enumerate((True, day >= 10)):
-            z[twin] += learning_row(a, present, False, False, False, 0.0)
+            z[twin] += learning_row(a, present, False, False, False, 0.0, False, 1, 0.0)
     expected = 10 * z_per_day * (1.0 - q["catch_up_share"])
     assert z[0] - z[1] == pytest.approx(expected, rel=1e-4)
 
