@@ -8,7 +8,7 @@ correlations come from the latent deprivation while the marginals come from the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
@@ -17,6 +17,7 @@ from scipy.stats import norm
 
 from .area import AreaProfile
 from .params import ParamTable
+from .schools import SchoolLayout, SchoolSpec, school_layout
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
@@ -25,18 +26,6 @@ SECONDARY_YEARS = 5  # Year 7 .. Year 11
 # turned into odds ratios of SEN given FSM (odds ratios are symmetric).
 _OR_SEN_SUPPORT_FSM = (0.299 / 0.701) / (0.149 / 0.851)
 _OR_EHCP_FSM = (0.346 / 0.654) / (0.149 / 0.851)
-
-
-@dataclass
-class SchoolSpec:
-    """A school as synthesised: name, phase, neighbourhoods served and its random effects."""
-
-    name: str
-    phase: str
-    attendance_effect: float
-    value_added: float
-    attainment_offset: float
-    neighbourhoods: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -73,34 +62,23 @@ def _solve_intercept(slope_term: np.ndarray, target: float, weights: np.ndarray 
     return float(brentq(gap, lo, hi, xtol=1e-13, rtol=1e-15))
 
 
-def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Split a count over bins in proportion to weights (multinomial)."""
-    return rng.multinomial(int(total), weights / weights.sum())
-
-
 def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
                pupils: int | None = None) -> Population:
-    """Build the population of `area`; `pupils` rescales pupil and school numbers (for tests and benchmarks)."""
+    """Build the population of `area`; `pupils` rescales pupil numbers and every school's roll (tests, benchmarks).
+
+    The schools are fixed (model/schools.py): only children, families and their luck depend on `rng`.
+    """
     p = params.group("population")
     n_primary = area.pupils.primary.value
     n_secondary = area.pupils.secondary.value
     scale = 1.0 if pupils is None else pupils / (n_primary + n_secondary)
     n_primary, n_secondary = round(n_primary * scale), round(n_secondary * scale)
-    n_prim_schools = max(1, round(area.schools.primary.value * min(scale, 1.0)))
-    n_sec_schools = max(1, round(area.schools.secondary.value * min(scale, 1.0)))
-    n_prim_schools = min(n_prim_schools, max(1, n_primary // 20))
-    n_sec_schools = min(n_sec_schools, max(1, n_secondary // 20))
 
-    # Neighbourhoods: one per primary school, with unequal sizes and their own deprivation and EAL mix.
-    n_nb = n_prim_schools
-    nb_weight = rng.lognormal(0.0, 0.3, n_nb)
-    nb_depr = rng.normal(0.0, p["sd_neighbourhood_deprivation"], n_nb)
-    nb_eal = rng.normal(0.0, p["sd_neighbourhood_eal"], n_nb)
-    # Secondary catchments: contiguous blocks of neighbourhoods.
-    cum = np.cumsum(nb_weight) / nb_weight.sum()
-    nb_secondary = np.minimum((cum * n_sec_schools - 1e-9).astype(int), n_sec_schools - 1)
-
-    schools = _make_schools(area, params, rng, n_prim_schools, n_sec_schools, nb_secondary)
+    # Neighbourhoods: one per primary school, sized by its roll, with the school's deprivation and EAL mix.
+    layout: SchoolLayout = school_layout(area, params, scale)
+    schools = layout.schools
+    n_nb = layout.n_primary
+    nb_depr, nb_eal = layout.nb_depr, layout.nb_eal
 
     # Children by year group and neighbourhood.
     per_year = np.r_[np.full(PRIMARY_YEARS, n_primary / PRIMARY_YEARS),
@@ -111,7 +89,7 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     nb_of_child = np.empty(n, np.int64)
     start = 0
     for c in counts:
-        nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), _split(c, nb_weight, rng))
+        nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), layout.split(c))
         start += c
 
     # Families within each neighbourhood.
@@ -138,27 +116,24 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     # Family deprivation and the shares that follow it.
     depr = nb_depr[nbh] + rng.standard_normal(nbh.size)
     families.deprivation[:] = depr
-    sd_depr = np.sqrt(1.0 + p["sd_neighbourhood_deprivation"] ** 2)
+    sd_depr = np.sqrt(1.0 + np.var(nb_depr))
     depr_std = depr / sd_depr
-    kids_per_family = np.bincount(family, minlength=nbh.size).astype(float)
-    child_depr = depr[family]
-    q_fsm = np.quantile(child_depr, 1.0 - area.shares.fsm.value)
-    families.fsm_eligible[:] = depr > q_fsm
+    families.fsm_eligible[:] = depr > 0.0  # so each neighbourhood's FSM share is its primary school's
     q_li = np.quantile(depr, 1.0 - area.shares.low_income_households.value)
     families.low_income[:] = (depr > q_li) | families.fsm_eligible
     a_food = _solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
     families.food_insecure[:] = rng.random(nbh.size) < expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
     a_dep = _solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
     families.parent_depressed[:] = rng.random(nbh.size) < expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
-    a_eal = _solve_intercept(nb_eal[nbh], area.shares.eal.value, weights=kids_per_family + 1e-12)
-    families.eal[:] = rng.random(nbh.size) < expit(a_eal + nb_eal[nbh])
+    families.eal[:] = rng.random(nbh.size) < expit(nb_eal[nbh])  # the school's EAL share, in expectation
     eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
     families.engagement_base[:] = eng
     families.engagement[:] = eng
     families.distance_services_km[:] = p["median_distance_services_km"] * rng.lognormal(0.0, 0.5, nbh.size)
     families.hub_school[:] = -1
     families.home_primary[:] = nbh
-    families.home_secondary[:] = n_prim_schools + nb_secondary[nbh]
+    sec_age = np.bincount(family[year_group >= PRIMARY_YEARS], minlength=nbh.size).astype(float)
+    families.home_secondary[:] = layout.secondary_of_families(nbh, sec_age + 0.25)
 
     # Children's own characteristics.
     children.fsm[:] = families.fsm_eligible[family]
@@ -214,18 +189,3 @@ def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area:
     children.attainment_z[:] = raw
     children.attainment_start_z[:] = raw
     return means[0], means[1]
-
-
-def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,
-                  nb_secondary: np.ndarray) -> list[SchoolSpec]:
-    """Schools with names (the profile's named schools first) and random effects."""
-    out = []
-    for phase, count in (("primary", n_prim), ("secondary", n_sec)):
-        named = [s.name for s in area.schools.named if s.phase == phase]
-        for i in range(count):
-            name = named[i] if i < len(named) else f"{area.display_name} {phase} {i + 1}"
-            out.append(SchoolSpec(name, phase,
-                                  attendance_effect=float(rng.normal(0.0, params["attendance.sd_school"])),
-                                  value_added=float(rng.normal(0.0, params["learning.sd_school_value_added"])),
-                                  attainment_offset=float(rng.normal(0.0, params["attainment.sd_school_z"]))))
-    return out
