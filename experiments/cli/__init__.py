@@ -13,6 +13,7 @@ from actlocally.experiments.cli.brief import brief
 from actlocally.experiments.cli.calibrate import calibrate
 from actlocally.experiments.cli.compare import compare
 from actlocally.experiments.cli.info import areas, params, validate
+from actlocally.experiments.cli.portfolio import portfolio
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
 
@@ -28,6 +29,7 @@ app.command("bench-batch")(bench_batch)
 app.command(context_settings={"allow_interspersed_args": True})(calibrate)
 app.command("brief")(brief)
 app.command("sensitivity")(sensitivity)
+app.command("portfolio")(portfolio)
 
 
 def main() -> None:  # pragma: no cover
