@@ -40,3 +40,13 @@ def test_per_school_effects_reach_and_cost(tmp_path):
     row = csv[(csv.school == SCHOOL) & (csv.metric == "school_reached_share")].iloc[0]
     assert row["mean"] == pytest.approx(float(e["school_reached_share"].sel(school=SCHOOL).mean()))
     assert {p.name for p in written} >= {"school_effects.csv", "effect_by_school.png"}
+
+
+def test_school_chart_draws_a_constant_effect(tmp_path):
+    """Every replicate equal (a fixed cost): the mean can sit a rounding error above its 95th percentile."""
+    from actlocally.experiments.compare.school_effects import SCHOOL_METRICS, school_chart
+    shape = (1, 3, 2)  # scenario, replicate, school
+    effects = xr.Dataset({m.name: (("scenario", "replicate", "school"), np.full(shape, 0.1)) for m in SCHOOL_METRICS},
+                         coords={"scenario": ["a"], "replicate": [0, 1, 2], "school": ["s1", "s2"]})
+    assert effects["school_cost_gbp"].mean("replicate").item(0) > np.quantile(np.full(3, 0.1), 0.95)
+    assert [p.name for p in school_chart(effects, tmp_path)] == ["effect_by_school.png", "effect_by_school.svg"]

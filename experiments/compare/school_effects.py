@@ -112,7 +112,8 @@ def school_chart(effects: xr.Dataset, out_dir: Path) -> list[Path]:
             mean = v.mean("replicate").values
             lo, hi = (v.quantile(q, dim="replicate").values for q in INTERVAL)
             ax.barh(y, mean, color="#0072B2", height=0.6)
-            ax.errorbar(mean, y, xerr=[mean - lo, hi - mean], fmt="none", ecolor="#333333", capsize=2, linewidth=1)
+            err = np.clip([mean - lo, hi - mean], 0.0, None)  # a mean can sit a rounding error outside its interval
+            ax.errorbar(mean, y, xerr=err, fmt="none", ecolor="#333333", capsize=2, linewidth=1)
             ax.axvline(0, color="#333333", linewidth=0.8)
             ax.set_yticks(y, schools if ax is row[0] else [""] * len(y), fontsize=8)
             ax.invert_yaxis()

@@ -90,11 +90,11 @@ def make_space(baseline: Scenario, interventions: list[str], schools_rule: str, 
     if unknown or not interventions:
         raise InputError(None, "--interventions", f"unknown intervention(s) {unknown}; allowed: "
                          f"{', '.join(sorted(REGISTRY))}")
+    is_rule = schools_rule.strip() == "all" or any(op in schools_rule for op in "<>=!")
+    selector = schools_rule if is_rule else [s.strip() for s in schools_rule.split(",") if s.strip()]
     model = LocalityModel(baseline, replicate=0, pupils=pupils or 200)
     try:
-        chosen = select_schools([s.strip() for s in schools_rule.split(",")] if "," in schools_rule
-                                and not any(op in schools_rule for op in "<>=") else schools_rule,
-                                model.school_agents)
+        chosen = select_schools(selector, model.school_agents)
     except ValueError as err:
         raise InputError(None, "--schools", str(err)) from None
     finally:

@@ -77,7 +77,8 @@ def pareto_chart(table: pd.DataFrame, search: PortfolioSearch, out_dir: Path) ->
         metric = METRIC[m]
         y = table[f"{m}_mean"]
         lo, hi = table[f"{m}_low_5pct"], table[f"{m}_high_95pct"]
-        ax.errorbar(cost_k, y, yerr=[y - lo, hi - y], fmt="none", ecolor="#bbbbbb", elinewidth=0.8, zorder=1)
+        err = np.clip([y - lo, hi - y], 0.0, None)  # a mean can sit a rounding error outside its interval
+        ax.errorbar(cost_k, y, yerr=err, fmt="none", ecolor="#bbbbbb", elinewidth=0.8, zorder=1)
         ax.scatter(cost_k[~table["pareto"]], y[~table["pareto"]], s=18, color="#999999", label="evaluated", zorder=2)
         front = table[table["pareto"]]
         ax.scatter(front["cost_gbp_planned"] / 1000, front[f"{m}_mean"], s=26, color="#0072B2",
