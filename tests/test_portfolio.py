@@ -57,6 +57,9 @@ def test_portfolio_bad_input_exits_2_and_writes_nothing(tmp_path):
         result = runner.invoke(app, ["portfolio", "holme_wood", "--out", "x", "--root", str(tmp_path), *args])
         assert result.exit_code == 2, (args, result.output)
         assert "error:" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["portfolio", "[red]nowhere", "--budget", "1000", "--out", "x",
+                                 "--root", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown area '[red]nowhere'" in result.output, result.output
     assert not (tmp_path / "x" / "portfolio.csv").exists()
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from actlocally.experiments.cli.common import console, err_console, fail
 from actlocally.model.errors import InputError
+from rich.markup import escape
 
 
 def portfolio(
@@ -35,8 +36,8 @@ def portfolio(
 
     split = [x.strip() for x in interventions.split(",") if x.strip()]
     objectives = [x.strip() for x in objective.split(",") if x.strip()]
-    err_console.print(f"portfolio for {area}: budget GBP {budget:,.0f}, {population} x {generations} generations, "
-                      f"{replicates} replicates each", highlight=False)
+    err_console.print(f"portfolio for {escape(area)}: budget GBP {budget:,.0f}, {population} x {generations} "
+                      f"generations, {replicates} replicates each", highlight=False)
     try:
         table, written = run_portfolio(
             area, budget, interventions=split, schools=schools, objectives=objectives, replicates=replicates,
@@ -48,4 +49,4 @@ def portfolio(
     front = table[table["pareto"]]
     console.print(f"{len(table)} allocations within budget evaluated; {len(front)} on the Pareto set, "
                   f"{int(table['robust'].sum())} stay there in the worst decile", highlight=False)
-    console.print("written: " + ", ".join(str(p) for p in written), highlight=False)
+    console.print("written: " + ", ".join(escape(str(p)) for p in written), highlight=False)

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 
 import numpy as np
+from actlocally.model.area import load_area
 from actlocally.model.errors import InputError
 from actlocally.model.interventions.registry import REGISTRY
 from actlocally.model.interventions.targeting import select_schools
@@ -77,6 +78,10 @@ class Space:
 
 def baseline_for(area: str, years: int = 1, seed: int | None = None, pupils: int | None = None) -> Scenario:
     """The area's built-in baseline scenario if there is one, else an empty scenario of the area."""
+    try:
+        area = load_area(area).name  # an unknown area: one message listing the areas
+    except InputError as err:
+        raise InputError(None, "AREA", err.problem) from None
     path = SCENARIOS_DIR / f"baseline_{area}.toml"
     sc = load_scenario(path) if path.is_file() else Scenario.model_validate({"name": f"baseline_{area}",
                                                                               "area": area}).validate_all()
