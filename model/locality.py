@@ -69,8 +69,8 @@ class LocalityModel(mesa.Model):
         self.today = self.calendar.school_day(0)
         self.crime_index = self.area.neighbourhood.crime_index.value if self.area.neighbourhood else None
 
-        self.school_agents = [School(self, i, s.name, s.phase, s.attendance_effect, s.value_added)
-                              for i, s in enumerate(pop.schools)]
+        self.school_agents = [School(self, i, s.name, s.phase, s.attendance_effect, s.value_added, s.roll,
+                                     s.disadvantaged_share, s.eal_share) for i, s in enumerate(pop.schools)]
         for agent, spec in zip(self.school_agents, pop.schools, strict=True):
             agent.attainment_offset = spec.attainment_offset
         self._family_agents: list[Family] | None = None  # created on first use: see `_materialise_agents`

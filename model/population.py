@@ -10,6 +10,7 @@ from .agents import Child, Service
 from .calendar import DAYS_PER_YEAR
 from .mechanisms.learning import daily_offset
 from .mechanisms.services import KINDS
+from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
@@ -68,7 +69,9 @@ def add_baseline_services(model) -> None:
     if teams > 0 and share > 0:
         n_teams = math.ceil(teams)
         per_team = model.params["services.mhst_cases_per_week_per_team"] * teams / n_teams
-        rng = model.streams.generator("baseline_mhst")
+        # which schools an existing team covers is part of the area, not of a replicate's luck
+        ss = np.random.SeedSequence([stable_hash(model.area.name), stable_hash("baseline_mhst")])
+        rng = np.random.default_rng(ss)
         schools = list(model.school_agents)
         order = rng.permutation(len(schools))
         n_covered = max(1, round(share * len(schools)))
