@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .targeting import parse_locality_rule
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
@@ -33,6 +35,17 @@ class InterventionParams(BaseModel):
     type: str
     label: str | None = Field(None, description="name in results; defaults to the type")
     start_day: int = Field(0, ge=0, description="school day of the run on which it starts")
+    localities: str | list[str] = Field("all", description="in a partitioned area (e.g. England): the localities "
+                                        "it runs in, a rule such as \"fsm_share >= 0.3\" or a list of names")
+
+    @field_validator("localities")
+    @classmethod
+    def _locality_rule(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, str):
+            parse_locality_rule(value)
+        elif not value:
+            raise ValueError("give at least one locality name, a rule, or 'all'")
+        return value
 
 
 class Intervention:
