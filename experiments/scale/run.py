@@ -22,7 +22,7 @@ from .localities import LocalityRun, locality_runs
 
 # Per-school results are left out of the gathered result (a nation has ~18,000 schools). Locality coordinates:
 LOCALITY_COORDS = {  # coordinate -> (Locality attribute or share, units, long_name)
-    "locality_pupils": ("pupils", "pupils", "pupils in the locality (R-Y11, as simulated)"),
+    "locality_pupils": ("pupils", "pupils", "pupils simulated in the locality (R-Y11)"),
     "locality_deprivation_z": ("deprivation_z", "z-score", "locality's draw on the partition's deprivation factor"),
     "locality_fsm_share": ("fsm_share", "1", "share of the locality's pupils eligible for free school meals"),
     "locality_eal_share": ("eal_share", "1", "share of the locality's pupils with English as an additional language"),
@@ -101,8 +101,9 @@ def gather(runs: list[LocalityRun], results: list[list[xr.Dataset]], scenario: S
     if "replicate" in ds["sessions_per_day"].dims or "locality" in ds["sessions_per_day"].dims:
         ds["sessions_per_day"] = ds["sessions_per_day"].isel(
             {d: 0 for d in ("replicate", "locality") if d in ds["sessions_per_day"].dims}, drop=True)
+    simulated = [int(r.attrs["pupils_simulated"]) for r in results[0]]
     for name, (attr, units, long_name) in LOCALITY_COORDS.items():
-        values = [run.locality.rule_value(attr) for run in runs]
+        values = simulated if attr == "pupils" else [run.locality.rule_value(attr) for run in runs]
         ds = ds.assign_coords({name: ("locality", np.asarray(values, float))})
         ds[name].attrs = {"units": units, "long_name": long_name}
     ds["locality"].attrs = {"units": "1", "long_name": "locality of the partition (local-authority sized)"}
@@ -111,7 +112,7 @@ def gather(runs: list[LocalityRun], results: list[list[xr.Dataset]], scenario: S
     attrs.update({
         "area": area.name, "area_profile_json": area.model_dump_json(), "seed": int(seed),
         "scenario_json": scenario.model_dump_json(), "localities": len(runs), "replicates": len(results),
-        "pupils_simulated": int(sum(run.locality.pupils for run in runs)),
+        "pupils_simulated": int(sum(simulated)),
         "locality_seeds": "SeedSequence([seed, stable_hash('locality:' + name)]) per locality",
         "title": f"actlocally results: {scenario.name} ({len(runs)} localities)",
     })
