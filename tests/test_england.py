@@ -169,3 +169,14 @@ def test_schools_scale_with_pupils_both_ways():
         pupils = int((area.pupils.primary.value + area.pupils.secondary.value) * factor)
         pop = synthesise(area, DEFAULTS, np.random.default_rng(1), pupils=pupils)
         assert len(pop.schools) == pytest.approx(n_schools * factor, abs=1.0)
+
+
+def test_england_bench_reports_a_tiny_england_in_process(tmp_path):
+    from actlocally.experiments.bench.england import run_england_benchmark
+
+    figures = run_england_benchmark(scenario=str(tiny_england(tmp_path)), workers=0)
+    assert figures["localities"] == 3 and 850 <= figures["pupils"] <= 950
+    assert figures["peak_memory_mb"] >= figures["peak_main_memory_mb"] * 0.5 > 0
+    assert figures["worker_cpu_s"] > 0 and len(figures["load_average_start"]) == 3
+    res = CliRunner().invoke(app, ["bench", "--scale", "wales", "--json"])
+    assert res.exit_code == 2 and "allowed: district, england" in res.output

@@ -4,7 +4,8 @@ Times the whole path a user runs (`actlocally run scenarios/baseline_england.tom
 worker building, running and freeing its localities, the gather into one Dataset with a `locality` dimension.
 Peak memory is sampled every 0.2 s as the resident memory of this process and all its children together (the
 figure that must stay under 4 GiB), besides each worker's own peak. The machine's load average is reported at
-the start and the end: on a shared machine the times mean little without it.
+the start and the end, and the workers' CPU seconds (build, run and imports): on a shared machine the wall time
+means little without them.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def run_england_benchmark(scenario: str = "baseline_england", workers: int | Non
             ds = run_partitioned(sc, executor=ex)
             run_s = time.perf_counter() - started
             worker_peaks = ex.worker_peak_memory_mb()
+            worker_cpu = ex.client.run(time.process_time) if ex.client is not None else {"here": time.process_time()}
         elapsed = time.perf_counter() - t0
     pupils_run = int(ds.attrs["pupils_simulated"])
     days = DAYS_PER_YEAR * int(ds.sizes["year"])
@@ -85,6 +87,8 @@ def run_england_benchmark(scenario: str = "baseline_england", workers: int | Non
         "run_s": round(run_s, 2),
         "cluster_start_s": round(started - t0, 2),
         "ns_per_child_day_wall": round(run_s / (pupils_run * days) * 1e9, 1),
+        "worker_cpu_s": round(sum(worker_cpu.values()), 1),
+        "cpu_ns_per_child_day": round(sum(worker_cpu.values()) / (pupils_run * days) * 1e9, 1),
         "peak_memory_mb": round(memory.peak_mb, 1),
         "peak_worker_memory_mb": round(max(worker_peaks.values()), 1),
         "peak_main_memory_mb": round(peak_memory_mb(), 1),
