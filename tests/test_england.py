@@ -180,3 +180,10 @@ def test_england_bench_reports_a_tiny_england_in_process(tmp_path):
     assert figures["worker_cpu_s"] > 0 and len(figures["load_average_start"]) == 3
     res = CliRunner().invoke(app, ["bench", "--scale", "wales", "--json"])
     assert res.exit_code == 2 and "allowed: district, england" in res.output
+
+
+def test_a_partitioned_area_is_not_built_as_one_model(tmp_path):
+    from actlocally.model.locality import LocalityModel
+
+    with pytest.raises(InputError, match="partitioned into 3 localities"):
+        LocalityModel(load_scenario(tiny_england(tmp_path)))
