@@ -187,3 +187,10 @@ def test_a_partitioned_area_is_not_built_as_one_model(tmp_path):
 
     with pytest.raises(InputError, match="partitioned into 3 localities"):
         LocalityModel(load_scenario(tiny_england(tmp_path)))
+
+
+def test_locality_rule_on_an_area_without_localities_is_an_input_error(tmp_path):
+    path = tmp_path / "club.toml"
+    path.write_text('name = "club"\narea = "keighley_central"\n' + CLUB.format(rule="fsm_share >= 0.3"))
+    with pytest.raises(InputError, match=r"interventions\[0\].localities.*not partitioned"):
+        load_scenario(path)
