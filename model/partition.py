@@ -102,9 +102,15 @@ def partition(area: AreaProfile, seed: int, pupils: int | None = None) -> list[L
     for i in range(n):
         w = float(weights[i])
         loc_shares = {rule: float(shares[rule][i]) for rule in shares}
-        profile = _locality_profile(area, i, w, scale, loc_shares, how)
+        name = f"{part.name_prefix}_{i:03d}"
+        profile = _resized(area, w * scale, loc_shares, f"{area.name} figure x locality {i}'s share of pupils "
+                           f"({w:.5f}, {how})", f"moved by locality {i}'s draw ({how}), re-centred on the national "
+                           "figure").model_copy(update={
+            "name": f"{area.name}_{name}", "display_name": f"{area.display_name}, locality {name}",
+            "kind": "locality",
+            "description": f"Locality {i} of {area.display_name}'s partition into {part.localities} localities."})
         n_pupils = int(profile.pupils.primary.value + profile.pupils.secondary.value)
-        out.append(Locality(i, f"{part.name_prefix}_{i:03d}", n_pupils, float(z_dep[i]), loc_shares, profile))
+        out.append(Locality(i, name, n_pupils, float(z_dep[i]), loc_shares, profile))
     return out
 
 
@@ -112,26 +118,18 @@ def _est(cls: type, value: float, why: str) -> Count | Share:
     return cls(value=value, estimate=True, reason=why)
 
 
-def _locality_profile(area: AreaProfile, i: int, weight: float, scale: float, shares: dict[str, float],
-                      how: str) -> AreaProfile:
-    """Area profile of locality `i`: national per-pupil counts and capacities times its size, its drawn shares."""
-    part = area.partition
-    why = f"{area.name} figure x locality {i}'s share of pupils ({weight:.5f}, {how})"
-    prim = max(20, round(area.pupils.primary.value * weight * scale))
-    sec = max(20, round(area.pupils.secondary.value * weight * scale))
-    n_schools = {ph: max(1, round(getattr(area.schools, ph).value * weight * scale)) for ph in ("primary", "secondary")}
+def _resized(area: AreaProfile, factor: float, shares: dict[str, float], why: str, share_why: str) -> AreaProfile:
+    """`area` with pupils, schools and capacities times `factor` and the varying shares set (no partition)."""
+    prim = max(20, round(area.pupils.primary.value * factor))
+    sec = max(20, round(area.pupils.secondary.value * factor))
+    n_schools = {ph: max(1, round(getattr(area.schools, ph).value * factor)) for ph in ("primary", "secondary")}
     new_shares = area.shares.model_copy(update={
-        field: _est(Share, shares[rule], f"{area.name} share {getattr(area.shares, field).value:.3f} moved by "
-                    f"locality {i}'s draw ({how}), re-centred on the national figure")
-        for field, (_, _, rule) in VARYING_SHARES.items()})
+        field: _est(Share, shares[rule], f"{area.name} share {getattr(area.shares, field).value:.3f} {share_why}")
+        for field, (_, _, rule) in VARYING_SHARES.items() if rule in shares})
     cap = area.capacity
-    scaled_caps = {k: _est(Count, getattr(cap, k).value * weight * scale, why)
+    scaled_caps = {k: _est(Count, getattr(cap, k).value * factor, why)
                    for k in type(cap).model_fields if k != "mhst_schools_covered_share" and getattr(cap, k) is not None}
     return area.model_copy(update={
-        "name": f"{area.name}_{part.name_prefix}_{i:03d}",
-        "display_name": f"{area.display_name}, locality {part.name_prefix}_{i:03d}",
-        "kind": "locality",
-        "description": f"Locality {i} of {area.display_name}'s partition into {part.localities} localities.",
         "pupils": area.pupils.model_copy(update={"primary": _est(Count, prim, why),
                                                  "secondary": _est(Count, sec, why)}),
         "schools": area.schools.model_copy(update={"primary": _est(Count, n_schools["primary"], why),
@@ -141,3 +139,13 @@ def _locality_profile(area: AreaProfile, i: int, weight: float, scale: float, sh
         "capacity": cap.model_copy(update=scaled_caps),
         "partition": None,
     })
+
+
+def scaled_profile(area: AreaProfile, pupils: int) -> AreaProfile:
+    """`area` grown or shrunk to `pupils`: pupils, schools and service capacities in proportion, shares kept.
+
+    Unlike a scenario's `pupils` (which never adds schools beyond the profile's), schools scale both ways, so a
+    benchmark population of 1M pupils keeps the profile's school sizes rather than classes of ~500.
+    """
+    factor = pupils / (area.pupils.primary.value + area.pupils.secondary.value)
+    return _resized(area, factor, {}, f"{area.name} figure x {factor:.4f} (rescaled to {pupils} pupils)", "")

@@ -64,8 +64,8 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     n_secondary = area.pupils.secondary.value
     scale = 1.0 if pupils is None else pupils / (n_primary + n_secondary)
     n_primary, n_secondary = round(n_primary * scale), round(n_secondary * scale)
-    n_prim_schools = max(1, round(area.schools.primary.value * scale))  # schools scale with pupils, both ways,
-    n_sec_schools = max(1, round(area.schools.secondary.value * scale))  # so a rescaled area keeps its school sizes
+    n_prim_schools = max(1, round(area.schools.primary.value * min(scale, 1.0)))
+    n_sec_schools = max(1, round(area.schools.secondary.value * min(scale, 1.0)))
     n_prim_schools = min(n_prim_schools, max(1, n_primary // 20))
     n_sec_schools = min(n_sec_schools, max(1, n_secondary // 20))
 

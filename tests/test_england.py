@@ -160,14 +160,20 @@ def test_a_nation_needs_a_partition(tmp_path):
         load_area(tmp_path / "bad.toml")
 
 
-def test_schools_scale_with_pupils_both_ways():
+def test_bench_population_scales_schools_with_pupils():
+    from actlocally.experiments.bench.population import bench_scenario
     from actlocally.model.params import DEFAULTS
 
     area = load_area("keighley_central")
     n_schools = area.schools.primary.value + area.schools.secondary.value
+    n_pupils = area.pupils.primary.value + area.pupils.secondary.value
     for factor in (2.0, 0.5):
-        pupils = int((area.pupils.primary.value + area.pupils.secondary.value) * factor)
-        pop = synthesise(area, DEFAULTS, np.random.default_rng(1), pupils=pupils)
+        sc = bench_scenario("baseline_keighley_central", int(n_pupils * factor))
+        profile = sc.area_profile
+        assert profile.pupils.primary.value + profile.pupils.secondary.value == pytest.approx(n_pupils * factor, abs=2)
+        assert profile.capacity.camhs_new_cases_per_week.value == pytest.approx(
+            area.capacity.camhs_new_cases_per_week.value * factor)
+        pop = synthesise(profile, DEFAULTS, np.random.default_rng(1))
         assert len(pop.schools) == pytest.approx(n_schools * factor, abs=1.0)
 
 

@@ -17,6 +17,7 @@ import time
 import mesa
 import numba
 import numpy as np
+from actlocally.experiments.bench.population import bench_scenario
 from actlocally.model.locality import LocalityModel, release_model
 from actlocally.model.mechanisms import day
 
@@ -216,6 +217,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     del warm
     gc.collect()
     all_threads = numba.get_num_threads()
+    bench_sc = bench_scenario(scenario, pupils)  # the area rescaled to `pupils`, schools scaling with them
     build_s = math.inf
     run_s = {}  # threads -> best run time
     ref_ns = math.inf
@@ -229,7 +231,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
             model = None
             gc.collect()
             t0 = time.perf_counter()
-            model = LocalityModel(scenario, pupils=pupils)
+            model = LocalityModel(bench_sc)
             build_s = min(build_s, time.perf_counter() - t0)
             if rows is None:
                 rows = _reference_rows(model, reference_sample)
