@@ -158,13 +158,42 @@ class Observed(BaseModel):
     ks2_gap_absence_1_2: Share | None = None
 
 
+class Spread(BaseModel):
+    """Between-locality spread of the partition's shares (SD on the logit scale) and sizes (SD of log pupils)."""
+
+    model_config = ConfigDict(extra="forbid")
+    pupils: Count
+    fsm: Count
+    eal: Count
+    low_income_households: Count
+    food_insecure_households: Count
+    parent_depression: Count
+    eal_deprivation_correlation: Figure
+
+
+class Partition(BaseModel):
+    """How a national or regional profile splits into local-authority-sized localities, each its own model.
+
+    Each locality's size and shares are drawn on the named stream `stream` from the run's seed, so the partition
+    is the same in every run with that seed; shares are then re-centred so the pupil-weighted means equal the
+    profile's figures (the national marginals hold exactly). FSM, low income, food insecurity and parent
+    depression move together on one deprivation factor; EAL correlates with it by `eal_deprivation_correlation`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    localities: int = Field(ge=1, le=1000, description="number of localities")
+    stream: str = Field("partition", pattern=r"^[a-z][a-z0-9_:]*$", description="named random stream")
+    name_prefix: str = Field("la", pattern=r"^[a-z][a-z0-9_]*$")
+    spread: Spread
+
+
 class AreaProfile(BaseModel):
     """A locality or district as the model sees it."""
 
     model_config = ConfigDict(extra="forbid")
     name: ShortText = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
     display_name: ShortText
-    kind: Literal["locality", "district"]
+    kind: Literal["locality", "district", "nation"]
     description: Text = ""
     deprivation_rank_note: Text | None = None
     pupils: Pupils
@@ -173,6 +202,7 @@ class AreaProfile(BaseModel):
     capacity: Capacity
     neighbourhood: Neighbourhood | None = None
     observed: Observed
+    partition: Partition | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AreaProfile:
@@ -187,6 +217,13 @@ class AreaProfile(BaseModel):
             raise ValueError("schools.named: school names must be unique")
         if self.shares.sen_support.value + self.shares.ehcp.value > 1:
             raise ValueError("shares: sen_support + ehcp cannot exceed 1")
+        if self.partition is not None:
+            if self.partition.localities > self.schools.primary.value:
+                raise ValueError("partition.localities: more localities than primary schools")
+            if not -1.0 <= self.partition.spread.eal_deprivation_correlation.value <= 1.0:
+                raise ValueError("partition.spread.eal_deprivation_correlation: must lie in [-1, 1]")
+        elif self.kind == "nation":
+            raise ValueError("kind = 'nation' needs a [partition] table (a nation runs as its localities)")
         return self
 
 

@@ -74,6 +74,12 @@ class Scenario(BaseModel):
         if clash:
             raise InputError(self._path, "interventions", f"label {clash} is the name of a model mechanism's "
                              "parameter group; give the intervention another `label`")
+        if self.area_profile.partition is None:
+            for i, p in enumerate(self.intervention_params):
+                if p.localities != "all":
+                    raise InputError(self._path, f"interventions[{i}].localities", f"area '{self.area}' is not "
+                                     "partitioned into localities (no [partition] table, as england.toml has); "
+                                     "leave `localities` out or use 'all'")
         dup = {x for x in labels if labels.count(x) > 1}
         if dup:
             raise InputError(self._path, "interventions", f"two interventions share the label {sorted(dup)}; "

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numba
+from actlocally.experiments.bench.population import bench_scenario
 from actlocally.model.locality import LocalityModel
 from actlocally.model.mechanisms import day
 from actlocally.model.reference import ReferenceModel
@@ -44,13 +45,13 @@ def _time_reference(scenario: str, pupils: int, days: int, seed: int) -> float:
 BUSY_LOOP = "import os\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\nwhile True:\n    pass\n"
 
 
-def _time_contended(scenario: str, pupils: int, repeats: int) -> float:
+def _time_contended(scenario, repeats: int) -> float:
     """Best wall time of the year on all threads while another process keeps one core busy (a shared machine)."""
     busy = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
     try:
         best = math.inf
         for _ in range(max(1, repeats)):
-            model = LocalityModel(scenario, pupils=pupils)
+            model = LocalityModel(scenario)
             gc.disable()
             t0 = time.perf_counter()
             model.run()
@@ -82,6 +83,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
     del warm
     gc.collect()
     all_threads = numba.get_num_threads()
+    bench_sc = bench_scenario(scenario, pupils)  # the area rescaled to `pupils`, schools scaling with them
     build_s = math.inf
     run_s = {}  # threads -> best run time
     ref_ns = math.inf
@@ -94,7 +96,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
             model = None
             gc.collect()
             t0 = time.perf_counter()
-            model = LocalityModel(scenario, pupils=pupils)
+            model = LocalityModel(bench_sc)
             build_s = min(build_s, time.perf_counter() - t0)
             gc.disable()
             t0 = time.perf_counter()
@@ -103,7 +105,7 @@ def run_benchmark(pupils: int = 100_000, reference_sample: int = 2000, reference
             gc.enable()
             ref_ns = min(ref_ns, _time_reference(scenario, reference_sample, reference_days, seed=r + 1))
     numba.set_num_threads(all_threads)
-    contended_s = _time_contended(scenario, pupils, min(repeats, 3)) if all_threads > 1 else run_s[1]
+    contended_s = _time_contended(bench_sc, min(repeats, 3)) if all_threads > 1 else run_s[1]
     n = model.children.n
     days = model.calendar.n_days
     ns = {k: v / (n * days) * 1e9 for k, v in run_s.items()}

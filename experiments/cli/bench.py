@@ -16,8 +16,36 @@ def bench(
     reference_sample: Annotated[int, typer.Option(min=100, help="children stepped by the per-agent reference")] = 2000,
     repeats: Annotated[int, typer.Option(min=1, help="time each part this many times; report the best")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")] = False,
+    scale: Annotated[str, typer.Option(help="'district' (a district year against the reference) or 'england' "
+                                       "(a year of England's localities on the executor)")] = "district",
+    workers: Annotated[int | None, typer.Option(min=1, help="with --scale england: LocalCluster workers "
+                                                "(default: the cores)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="with --scale england: a Dask scheduler address")] = None,
 ) -> None:
-    """Time a district-sized year against a plain per-agent Mesa reference of the same daily step."""
+    """Time a district-sized year against a plain per-agent Mesa reference of the same daily step.
+
+    With `--scale england`: time a year of England (~9M pupils, ~150 localities) as `actlocally run
+    scenarios/baseline_england.toml` runs it, with the process tree's peak memory and the machine's load.
+    """
+    if scale not in ("district", "england"):
+        from actlocally.experiments.cli.common import fail
+        from actlocally.model.errors import InputError
+
+        fail(InputError(None, "--scale", f"'{scale}' is not a scale; allowed: district, england"))
+    if scale == "england":
+        from actlocally.experiments.bench.england import run_england_benchmark
+
+        figures = run_england_benchmark(workers=workers, scheduler=scheduler)
+        if as_json:
+            sys.stdout.write(json.dumps(figures) + "\n")
+            return
+        table = Table(title="actlocally bench --scale england")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for k, v in figures.items():
+            table.add_row(k, f"{v:,.2f}" if isinstance(v, float) else str(v))
+        console.print(table)
+        return
     from actlocally.experiments.bench.district import run_benchmark
 
     figures = run_benchmark(pupils=pupils, reference_sample=reference_sample, repeats=repeats)

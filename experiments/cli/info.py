@@ -16,7 +16,7 @@ def areas() -> None:
     """List the built-in area profiles."""
     table = Table(title=f"area profiles ({AREAS_DIR})")
     for col in ("name", "kind", "pupils", "schools", "FSM", "food insecure", "crime index"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("name", "kind", "pupils"))  # names are what a scenario types
     for name in available_areas():
         a = load_area(name)
         crime = f"{a.neighbourhood.crime_index.value:.2f}" if a.neighbourhood else "-"

@@ -21,14 +21,17 @@ def run(
     pupils: Annotated[int | None, typer.Option(min=100, help="rescale the area to this many pupils")] = None,
     posterior: Annotated[str, typer.Option(help="'auto' (the area's stored posterior if calibrated), 'none' "
                                            "(default parameters), or an area name / posterior .nc")] = "auto",
-    workers: Annotated[int | None, typer.Option(min=0, help="with several replicates: LocalCluster workers "
-                                                "(default: the cores; 0 runs them one after another here)")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="with several replicates: a Dask scheduler address")] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="with several replicates or a partitioned "
+                                                "area: LocalCluster workers (default: the cores; 0 runs them one "
+                                                "after another here)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="with several replicates or a partitioned "
+                                                  "area: a Dask scheduler address")] = None,
 ) -> None:
     """Run one scenario and write labelled results to NetCDF.
 
     One replicate runs here, on all of numba's threads; several run as tasks of the batch executor (a
-    LocalCluster, or --scheduler), with the same numbers as one after another.
+    LocalCluster, or --scheduler), with the same numbers as one after another. A partitioned area (England)
+    runs one task per locality on the executor and writes a `locality` dimension.
     """
     from actlocally.calibration.posterior import has_posterior, load_posterior
     from actlocally.experiments.compare.runner import run_scenario
@@ -46,6 +49,9 @@ def run(
             check_output_file(path, option)
     except InputError as err:
         fail(err)
+    if sc.area_profile.partition is not None:
+        return _run_partitioned(sc, seed, replicates, out or Path("outputs") / f"{sc.name}.nc", children, pupils,
+                                post, workers, scheduler)
     batch = replicates > 1 and (scheduler is not None or workers != 0)
     total, unit = (replicates, "replicates") if batch else (replicates * sc.years * 190, "school days")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,6 +75,33 @@ def run(
         write_netcdf_atomic(micro, children)
     _summary(ds)
     console.print(f"results: {plain(out)}" + (f"\nchild microdata: {plain(children)}" if children else ""))
+
+
+def _run_partitioned(sc, seed, replicates, out, children, pupils, post, workers, scheduler) -> None:
+    """A partitioned area (England): one task per locality and replicate on the executor, a `locality` dimension."""
+    from actlocally.experiments.scale.run import national, run_partitioned
+    from actlocally.runtime.executor import Executor, default_workers
+    from actlocally.runtime.storage import write_netcdf_atomic
+
+    if children is not None:
+        fail(InputError(sc._path, "--children", f"area '{sc.area}' runs as localities; child microdata is not "
+                        "written for a partitioned area (run one locality's profile instead)"))
+    if pupils is not None:
+        sc = sc.model_copy(update={"pupils": pupils})
+    n_loc = sc.area_profile.partition.localities
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("localities"), TimeRemainingColumn(), console=err_console) as progress:
+        task = progress.add_task(f"{sc.name}", total=n_loc * replicates)
+        try:
+            with Executor(default_workers() if workers is None else workers, scheduler) as executor:
+                ds = run_partitioned(sc, seed=seed, replicates=replicates, posterior=post, executor=executor,
+                                     on_task=lambda: progress.advance(task))
+        except InputError as err:
+            progress.stop()
+            fail(err)
+    write_netcdf_atomic(ds, out)
+    _summary(national(ds))
+    console.print(f"results: {out} ({ds.sizes['locality']} localities)")
 
 
 def _summary(ds) -> None:

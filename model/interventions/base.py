@@ -6,9 +6,10 @@ import math
 from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from ..strict import ShortText
+from .targeting import parse_locality_rule
 
 REGISTRY: dict[str, type[Intervention]] = {}
 MAX_SETTING = 1e9
@@ -37,6 +38,18 @@ class InterventionParams(BaseModel):
     type: Annotated[str, Strict()]
     label: ShortText | None = Field(None, min_length=1, description="name in results; defaults to the type")
     start_day: int = Field(0, ge=0, le=1900, description="school day of the run on which it starts (10 years at most)")
+    localities: ShortText | list[ShortText] = Field(
+        "all", description="in a partitioned area (e.g. England): the localities it runs in, a rule such as "
+        "\"fsm_share >= 0.3\" or a list of names")
+
+    @field_validator("localities")
+    @classmethod
+    def _locality_rule(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, str):
+            parse_locality_rule(value)
+        elif not value:
+            raise ValueError("give at least one locality name, a rule, or 'all'")
+        return value
 
     @model_validator(mode="after")
     def _physical(self) -> InterventionParams:

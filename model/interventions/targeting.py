@@ -33,8 +33,16 @@ S = TypeVar("S", bound=SchoolLike)
 _CLAUSE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(?:'([^']*)'|\"([^\"]*)\"|(-?[0-9.]+))\s*$")
 
 
-def parse_rule(text: str) -> list[tuple[str, str, str | float]]:
-    """Parse a rule into (field, op, value) clauses joined by 'and'; raise ValueError saying what is allowed."""
+SCHOOL_EXAMPLE = "\"phase == 'primary' and disadvantaged_share >= 0.35\""
+
+
+def parse_rule(text: str, fields: dict[str, type] = RULE_FIELDS, what: str = "school",
+               example: str = SCHOOL_EXAMPLE) -> list[tuple[str, str, str | float]]:
+    """Parse a rule into (field, op, value) clauses joined by 'and'; raise ValueError saying what is allowed.
+
+    `fields` names the fields a rule may compare (schools by default; localities use their own, see
+    model/partition.py).
+    """
     if text.strip() == "all":
         return []
     clauses: list[tuple[str, str, str | float]] = []
@@ -42,11 +50,11 @@ def parse_rule(text: str) -> list[tuple[str, str, str | float]]:
         m = _CLAUSE.match(part)
         if not m:
             raise ValueError(f"cannot read rule clause '{part}': write FIELD OP VALUE joined by 'and', e.g. "
-                             "\"phase == 'primary' and disadvantaged_share >= 0.35\", or 'all', or a list of names")
+                             f"{example}, or 'all', or a list of names")
         fld, op, s1, s2, num = m.groups()
-        if fld not in RULE_FIELDS:
-            raise ValueError(f"unknown school field '{fld}' in rule; allowed: {', '.join(RULE_FIELDS)}")
-        want = RULE_FIELDS[fld]
+        if fld not in fields:
+            raise ValueError(f"unknown {what} field '{fld}' in rule; allowed: {', '.join(fields)}")
+        want = fields[fld]
         if want is str and num is not None:
             raise ValueError(f"'{fld}' compares with a quoted text value")
         if want is float and num is None:
@@ -54,10 +62,21 @@ def parse_rule(text: str) -> list[tuple[str, str, str | float]]:
         if want is float and not re.fullmatch(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)", num):
             raise ValueError(f"'{num}' in rule clause '{part.strip()}' is not a number")
         value = float(num) if want is float else (s1 if s1 is not None else s2)
-        if fld == "phase" and value not in ("primary", "secondary"):
+        if fields is RULE_FIELDS and fld == "phase" and value not in ("primary", "secondary"):
             raise ValueError("phase is 'primary' or 'secondary'")
         clauses.append((fld, op, value))
     return clauses
+
+
+# Fields a locality rule may compare (localities of a partitioned area, model/partition.py).
+LOCALITY_FIELDS: dict[str, type] = {"name": str, "pupils": float, "deprivation_z": float, "fsm_share": float,
+                                    "eal_share": float, "low_income_share": float, "food_insecure_share": float,
+                                    "parent_depression_share": float}
+
+
+def parse_locality_rule(text: str) -> list[tuple[str, str, object]]:
+    """Parse a locality rule such as "fsm_share >= 0.3"; raise ValueError naming what is allowed."""
+    return parse_rule(text, LOCALITY_FIELDS, "locality", "\"fsm_share >= 0.3 and pupils >= 50000\"")
 
 
 def validate_selector(value: str | list[str]) -> str | list[str]:
