@@ -10,7 +10,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from .errors import InputError, from_validation_error
-from .strict import MAX_DEPTH, MAX_FILE_BYTES, MAX_LIST, MAX_PUPILS, Bounded, Flag, Number, ShortText, Text
+from .strict import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_LIST,
+    MAX_NATION_PUPILS,
+    MAX_PUPILS,
+    Bounded,
+    Flag,
+    Number,
+    ShortText,
+    Text,
+)
 
 AREAS_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "areas"
 
@@ -52,9 +63,10 @@ class Count(Figure):
 
 
 class PupilCount(Figure):
-    """Pupils in one phase: at most MAX_PUPILS (more than any English local authority)."""
+    """Pupils in one phase: at most MAX_NATION_PUPILS; an area that is not partitioned into localities at most
+    MAX_PUPILS (more than any English local authority; checked with the profile)."""
 
-    value: Number = Field(ge=0.0, le=MAX_PUPILS)
+    value: Number = Field(ge=0.0, le=MAX_NATION_PUPILS)
 
 
 class Index(Figure):
@@ -224,6 +236,11 @@ class AreaProfile(BaseModel):
                 raise ValueError("partition.spread.eal_deprivation_correlation: must lie in [-1, 1]")
         elif self.kind == "nation":
             raise ValueError("kind = 'nation' needs a [partition] table (a nation runs as its localities)")
+        else:
+            for phase in ("primary", "secondary"):
+                if getattr(self.pupils, phase).value > MAX_PUPILS:
+                    raise ValueError(f"pupils.{phase}: at most {MAX_PUPILS:,} in an area that is not partitioned "
+                                     "into localities (give a [partition] table)")
         return self
 
 

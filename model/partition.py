@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from .area import AreaProfile, Count, Share
+from .area import AreaProfile, Count, PupilCount, Share
 from .interventions.targeting import _OPS, parse_locality_rule
 from .rng import Streams
 
@@ -130,8 +130,8 @@ def _resized(area: AreaProfile, factor: float, shares: dict[str, float], why: st
     scaled_caps = {k: _est(Count, getattr(cap, k).value * factor, why)
                    for k in type(cap).model_fields if k != "mhst_schools_covered_share" and getattr(cap, k) is not None}
     return area.model_copy(update={
-        "pupils": area.pupils.model_copy(update={"primary": _est(Count, prim, why),
-                                                 "secondary": _est(Count, sec, why)}),
+        "pupils": area.pupils.model_copy(update={"primary": _est(PupilCount, prim, why),
+                                                 "secondary": _est(PupilCount, sec, why)}),
         "schools": area.schools.model_copy(update={"primary": _est(Count, n_schools["primary"], why),
                                                    "secondary": _est(Count, n_schools["secondary"], why),
                                                    "named": []}),

@@ -19,6 +19,7 @@ Flag = Annotated[bool, Strict()]
 
 SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"  # checked with re.fullmatch (or pydantic's Rust regex): `$` is the end
 MAX_PUPILS = 1_000_000  # more pupils than any English local authority (Birmingham has ~200,000)
+MAX_NATION_PUPILS = 12_000_000  # more than England's ~9 million: a nation runs as localities of at most MAX_PUPILS
 MAX_SEED = 2**63 - 1  # seeds enter numpy's SeedSequence and 64-bit stream keys
 MAX_FILE_BYTES = 1_000_000  # a scenario, area, comparison or targets file is a few KB
 MAX_DEPTH = 12  # deepest nesting of tables and arrays any schema uses is 4
