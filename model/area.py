@@ -18,6 +18,7 @@ from .strict import (
     MAX_PUPILS,
     Bounded,
     Flag,
+    Integer,
     Number,
     ShortText,
     Text,
@@ -88,17 +89,17 @@ class NamedSchool(BaseModel):
     where known, for reports and checks.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: ShortText = Field(min_length=1)
     phase: Literal["primary", "secondary"]
-    roll: float | None = Field(default=None, ge=0, description="pupils on roll (Reception to Year 11)")
-    disadvantaged_share: float | None = Field(default=None, ge=0, le=1, description="share eligible for FSM")
-    eal_share: float | None = Field(default=None, ge=0, le=1, description="share of pupils with EAL")
-    attendance_rate: float | None = Field(default=None, ge=0, le=1, description="share of sessions attended")
-    source: str | None = None
-    year: int | str | None = None
-    estimate: bool = False
-    reason: str | None = None
+    roll: Number | None = Field(default=None, ge=0, le=MAX_PUPILS, description="pupils on roll (Reception to Year 11)")
+    disadvantaged_share: Number | None = Field(default=None, ge=0, le=1, description="share eligible for FSM")
+    eal_share: Number | None = Field(default=None, ge=0, le=1, description="share of pupils with EAL")
+    attendance_rate: Number | None = Field(default=None, ge=0, le=1, description="share of sessions attended")
+    source: Text | None = None
+    year: Integer | ShortText | None = None
+    estimate: Flag = False
+    reason: Text | None = None
 
     @model_validator(mode="after")
     def _has_provenance(self) -> NamedSchool:
