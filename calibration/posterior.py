@@ -33,8 +33,20 @@ def load_posterior(area_or_path: str | Path) -> xr.Dataset:
         known = ", ".join(sorted(p.stem for p in POSTERIORS_DIR.glob("*.nc"))) or "none yet"
         raise InputError(path, None, f"no stored posterior; calibrated areas: {known} "
                          "(run `actlocally calibrate AREA` first)")
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            post = ds.load()
+    except (OSError, ValueError) as err:
+        raise InputError(path, None, f"cannot read as NetCDF ({type(err).__name__}); a posterior is the .nc file "
+                         "`actlocally calibrate` writes") from None
+    if "weight" not in post or "parameters" not in post.attrs:
+        raise InputError(path, "weight", "not a calibration posterior: it needs a 'weight' variable over 'particle' "
+                         "and a 'parameters' attribute (the .nc file `actlocally calibrate` writes)")
+    missing = [n for n in parameter_names(post) if n not in post]
+    if missing:
+        raise InputError(path, missing[0], "a parameter listed in the 'parameters' attribute has no variable")
+    post.attrs["source_path"] = str(path)
+    return post
 
 
 def parameter_names(posterior: xr.Dataset) -> list[str]:

@@ -12,7 +12,7 @@ import xarray as xr
 from actlocally.runtime.executor import Executor
 
 from .posterior import draw
-from .runs import StatisticsRun, baseline_scenario, run_task
+from .runs import StatisticsRun, run_task, scenario_from_record
 from .statistics import STATISTICS
 from .targets import TargetsFile
 
@@ -20,9 +20,9 @@ from .targets import TargetsFile
 def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
                      seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
-    area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
+    pupils = int(posterior.attrs["pupils"])
     names = tuple(targets.targets)
-    scenario = baseline_scenario(area)
+    scenario = scenario_from_record(posterior)
     tasks = [StatisticsRun(scenario, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
              for r in range(draws)]
     sims = [None] * draws
