@@ -45,7 +45,7 @@ def load_posterior(area_or_path: str | Path) -> xr.Dataset:
     missing = [n for n in parameter_names(post) if n not in post]
     if missing:
         raise InputError(path, missing[0], "a parameter listed in the 'parameters' attribute has no variable")
-    post.attrs["source_path"] = str(path)
+    post.attrs["source_path"] = str(path.resolve())
     return post
 
 

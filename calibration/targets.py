@@ -25,7 +25,7 @@ class Target(BaseModel):
     value: float
     se: float | None = Field(None, gt=0)
     range: tuple[float, float] | None = None
-    year: str
+    year: str = Field(min_length=1)
     source: str | None = None
     estimate: bool = False
     reason: str | None = None
@@ -39,7 +39,7 @@ class Target(BaseModel):
             raise ValueError(f"range {list(self.range)} does not contain the value {self.value}")
         if self.range is not None and self.range[1] <= self.range[0]:
             raise ValueError("range must be [low, high] with low < high")
-        if self.source is None and not (self.estimate and self.reason):
+        if not self.source and not (self.estimate and self.reason):
             raise ValueError("give a `source`, or `estimate = true` with a `reason`")
         return self
 

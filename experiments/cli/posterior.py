@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from actlocally.experiments.cli.common import console, err_console, fail
 from actlocally.model.errors import InputError
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -37,19 +38,19 @@ def summary(
 
 
 def print_summary(table, title: str) -> None:
-    """The summary as a terminal table, then one warning per parameter piled against a prior bound."""
-    out = Table(title=title)
-    for col in ("parameter", "unit", "prior", "mean", "median", "90% interval", "shift", "sd ratio", "proposal"):
-        out.add_column(col, justify="left" if col in ("parameter", "unit", "proposal") else "right",
-                       no_wrap=col != "unit", overflow="fold")
+    """The summary as a terminal table (units, sd ratios and proposals are in the CSV), then one warning per
+    parameter piled against a prior bound."""
+    out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("parameter", "prior", "mean", "median", "90% interval", "shift"):
+        out.add_column(col, justify="left" if col == "parameter" else "right", overflow="fold",
+                       no_wrap=col == "parameter")
     for r in table.itertuples():
         flag = " [bold yellow]![/]" if r.warning else ""
-        out.add_row(escape(r.parameter) + flag, escape(r.unit), escape(f"[{r.prior_low:.4g}, {r.prior_high:.4g}]"),
-                    f"{r.mean:.4g}", f"{r.median:.4g}", escape(f"[{r.q05:.4g}, {r.q95:.4g}]"),
-                    f"{r.shift_prior_sd:+.2f}", f"{r.sd_ratio:.2f}", r.proposal)
+        out.add_row(escape(r.parameter) + flag, escape(f"[{r.prior_low:.3g}, {r.prior_high:.3g}]"), f"{r.mean:.3g}",
+                    f"{r.median:.3g}", escape(f"[{r.q05:.3g}, {r.q95:.3g}]"), f"{r.shift_prior_sd:+.2f}")
     console.print(out)
-    console.print("shift: how far the data moved the mean, in prior standard deviations; sd ratio: posterior sd / "
-                  "prior sd (1: the targets said nothing about it).", highlight=False)
+    console.print("shift: how far the data moved the mean, in prior standard deviations. Units, sd ratios and "
+                  "proposals: the summary CSV.", highlight=False)
     for r in table.itertuples():
         if r.warning:
             err_console.print(f"[bold yellow]warning[/] {escape(r.parameter)}: {escape(r.warning)}", highlight=False)
