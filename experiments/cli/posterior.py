@@ -43,7 +43,7 @@ def print_summary(table, title: str) -> None:
     out = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("parameter", "prior", "mean", "median", "90% interval", "shift"):
         out.add_column(col, justify="left" if col == "parameter" else "right", overflow="fold",
-                       no_wrap=col == "parameter")
+                       no_wrap=col == "parameter")  # names stay whole; on a narrow terminal numbers fold
     for r in table.itertuples():
         flag = " [bold yellow]![/]" if r.warning else ""
         out.add_row(escape(r.parameter) + flag, escape(f"[{r.prior_low:.3g}, {r.prior_high:.3g}]"), f"{r.mean:.3g}",
