@@ -122,6 +122,11 @@ def test_template_lists_every_field_with_its_unit_and_validates_only_once_source
     assert str(err.value).count("give 'source'") == 1  # one clause for every unsourced figure
     with pytest.raises(InputError, match="targets.attendance_rate.year"):
         validate_file(tmp_path / "targets_tong.toml")
+    half = tmp_path / "half.toml"
+    half.write_text((tmp_path / "tong.toml").read_text().replace('source = ""', 'source = "a survey"'))
+    with pytest.raises(InputError, match="'pupils.primary'"):  # a source without its year is not enough
+        load_area(half)
+    half.unlink()
     fill_sources(tmp_path)
     new, old = load_area(tmp_path / "tong.toml"), load_area("holme_wood")
     assert new.shares.fsm.value == old.shares.fsm.value and new.neighbourhood.crime_index.value == \
