@@ -159,9 +159,14 @@ def test_prior_transition_density_is_the_prior_whatever_the_particles():
 
 def test_parameters_the_kernel_does_not_move_stay_in_the_posterior_with_their_prior_spread(tmp_path):
     targets = synthetic_targets(600, runs=3)
+    seen: list[dict] = []
     post = calibrate("holme_wood", populations=2, particles=30, seed=3, pupils=600, targets=targets,
                      parameters=["attendance.a0", "learning.penalty_hunger"], max_moved=1, screen_trajectories=2,
-                     out_dir=tmp_path, predictive_draws=0).posterior
+                     out_dir=tmp_path, predictive_draws=0, on_generation=seen.append).posterior
+    # progress came from pyabc's History as each generation was stored: the same figures the posterior keeps
+    assert [g["t"] for g in seen] == [0, 1]
+    np.testing.assert_allclose([g["epsilon"] for g in seen], post["epsilon"].values)
+    assert [g["samples"] for g in seen] == post["samples"].values.tolist()
     # the screen saw that only attendance.a0 moves these (attendance) targets, and the kernel moved only it
     assert post.attrs["kernel_parameters"] == "attendance.a0" and post.attrs["screen_runs"] == 2 * 3
     assert float(post["screen_score"].sel(screen_parameter="learning.penalty_hunger")) == 0.0
