@@ -34,6 +34,7 @@ import pyabc
 import xarray as xr
 from actlocally.model.area import load_area
 from actlocally.model.errors import InputError
+from actlocally.model.interventions.parameters import parameter_rows
 from actlocally.model.params import DEFAULTS
 from actlocally.model.rng import stable_hash
 from actlocally.model.scenario import Scenario
@@ -95,10 +96,15 @@ class CalibrationResult:
     seconds: float
 
 
-def prior_ranges(names: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    """Prior (low, high) of the free parameters (or of `names`) from the parameter table."""
+def prior_ranges(names: list[str] | None = None, scenario: Scenario | None = None) -> dict[str, tuple[float, float]]:
+    """Prior (low, high) of the free parameters (or of `names`): the model's table, and the declared parameters of
+    the scenario's interventions by dotted name (`breakfast_club.p_enrol`), so a fit can move those too."""
+    rows = parameter_rows(scenario.intervention_params) if scenario is not None else DEFAULTS.rows
     names = names or DEFAULTS.free()
-    return {n: tuple(DEFAULTS.rows[n].prior) for n in names}
+    unknown = [n for n in names if n not in rows]
+    if unknown:
+        raise InputError(None, "parameters", f"unknown parameter(s) {unknown}; see `actlocally params`")
+    return {n: tuple(rows[n].prior) for n in names}
 
 
 def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
@@ -123,11 +129,11 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
         raise InputError(None, "targets.area", f"the targets are for area '{targets.area}' but the profile is "
                          f"'{profile.name}'; give that area's targets file")
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    ranges = prior_ranges(parameters)
     if isinstance(baseline, Scenario):
         scenario = baseline
     else:
         scenario = baseline_scenario(area if Path(str(area)).suffix == ".toml" else profile.name, baseline)
+    ranges = prior_ranges(parameters, scenario)
     executor = executor or Executor(0)
     name = name or profile.name
     out_dir = Path(out_dir)
@@ -244,12 +250,13 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
 
     df, w = history.get_distribution(m=0, t=history.max_t)
     gens = _generations(history)
+    units = {k: r.unit for k, r in DEFAULTS.rows.items()}
     data = {}
     for c in df.columns:
         name = decode(c)
         lo, hi = ranges[name]
         data[name] = ("particle", from_probit(df[c].to_numpy(float), lo, hi),
-                      {"units": DEFAULTS.rows[name].unit, "prior_low": lo, "prior_high": hi})
+                      {"units": units.get(name, "1"), "long_name": name, "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
     for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1"),
                        ("effective_sample_size", "particles")):

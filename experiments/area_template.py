@@ -49,6 +49,9 @@ UNITS = {
     "observed.ks2_expected_other": "share of other Year 6 pupils at the KS2 expected standard, 0-1",
     "observed.probable_disorder_share": "share of pupils with a probable mental disorder, 0-1",
     "observed.mhst_reach_share": "share of pupils in schools an MHST covers, 0-1 (optional)",
+    "observed.ks2_gap_absence_0": "KS2 expected share of pupils with no absence over KS2 minus all pupils (optional)",
+    "observed.ks2_gap_absence_0_1": "the same for pupils with >0 to <1% absence over KS2 (optional)",
+    "observed.ks2_gap_absence_1_2": "the same for pupils with 1 to <2% absence over KS2 (optional)",
 }
 SECTIONS = ("pupils", "schools", "shares", "capacity", "neighbourhood", "observed")
 HEADER = """# {display}: area profile for actlocally, started from '{source}' by `actlocally area new`.

@@ -2,8 +2,8 @@
 
 A kind is known by the top-level keys only it has (`FileKind.keys`), tried in order; the first match is validated
 by that kind's loader, so a file is always judged by one schema and its messages name that schema's fields. To add
-a kind (a published trial spec under `calibration/trials/*.toml`, say, marked by a `[trial]` table), write its
-loader and add one `FileKind` to `KINDS` before the scenario row (or call `register`).
+a kind, write its loader and add one `FileKind` to `KINDS` before the scenario row (or call `register`); the trial
+specs of `calibration/trials/*.toml` came in that way (marked by `treatment`, `allocation` or `anchors`).
 """
 
 from __future__ import annotations
@@ -56,9 +56,17 @@ def _targets(path: Path) -> str:
     return f"calibration targets for area '{t.area}': {len(t.targets)} targets, {fitted} fitted"
 
 
+def _trial(path: Path) -> str:
+    from actlocally.calibration.trial_spec import load_trial
+
+    t = load_trial(path)
+    return f"trial spec '{t.name}' ({t.title}) on area '{t.area}', treatment: {t.treatment.get('type', '?')}"
+
+
 KINDS: list[FileKind] = [
     FileKind("calibration targets", ("targets",), _targets),
     FileKind("comparison", ("baselines", "scenarios"), _comparison),
+    FileKind("trial spec", ("treatment", "allocation", "anchors"), _trial),
     FileKind("area profile", ("shares", "schools", "capacity", "observed", "display_name"), _area),
     FileKind("scenario", ("area", "interventions", "years"), _scenario),
 ]

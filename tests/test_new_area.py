@@ -46,6 +46,14 @@ def fill_sources(folder: Path) -> None:
                                                    'year = 2024'))
     targets = folder / "targets_tong.toml"
     text = targets.read_text().replace('year = ""', 'year = "2023/24"')
+    # a 300-pupil test area has too few Year 6 pupils in each KS2 absence band for those targets (NaN): drop them
+    kept, dropping = [], False
+    for line in text.splitlines():
+        if line.startswith("["):
+            dropping = line.startswith("[targets.ks2_gap_absence_")
+        if not dropping:
+            kept.append(line)
+    text = "\n".join(kept) + "\n"
     targets.write_text(text.replace('source = ""', 'source = "made up for a test"'))
 
 
@@ -118,9 +126,9 @@ def test_template_lists_every_field_with_its_unit_and_validates_only_once_source
         assert re.search(rf"^(# )?{key.split('.')[1]} = .*# {re.escape(UNITS[key])}$", text, re.M), key
     with pytest.raises(InputError) as err:
         validate_file(tmp_path / "tong.toml")
-    assert "'shares.fsm'" in str(err.value) and "give 'source' and 'year'" in str(err.value)
+    assert str(err.value).split(": ", 1)[1].startswith("give 'source' and 'year'") and "'shares.fsm'" in str(err.value)
     assert str(err.value).count("give 'source'") == 1  # one clause for every unsourced figure
-    with pytest.raises(InputError, match="targets.attendance_rate.year"):
+    with pytest.raises(InputError, match="give the figure's `year`.*'targets.attendance_rate'"):
         validate_file(tmp_path / "targets_tong.toml")
     half = tmp_path / "half.toml"
     half.write_text((tmp_path / "tong.toml").read_text().replace('source = ""', 'source = "a survey"'))
@@ -145,6 +153,8 @@ def test_validate_judges_each_kind_by_its_own_schema_and_a_new_kind_slots_in(tmp
     assert "comparison 'act_locally_priorities'" in cli("validate", str(comparison))
     assert "calibration targets for area 'holme_wood'" in cli("validate", str(REPO / "calibration" / "targets" /
                                                                               "holme_wood.toml"))
+    assert "trial spec 'magic_breakfast'" in cli("validate", str(REPO / "calibration" / "trials" /
+                                                                   "magic_breakfast.toml"))
     odd = tmp_path / "odd.toml"
     odd.write_text('colour = "red"\n')
     res = runner.invoke(app, ["validate", str(odd)])
@@ -192,12 +202,16 @@ def test_posterior_summary_in_natural_units_with_a_warning_at_a_prior_bound(tmp_
 
 
 def test_posterior_summary_command_and_its_bad_input(tmp_path):
-    out = cli("posterior", "summary", "keighley_central", "--out", str(tmp_path))
+    rng = np.random.default_rng(5)
+    posterior(rng.uniform(3.5, 4.8, 200), rng.uniform(0.5, 1.0, 200)).to_netcdf(tmp_path / "keighley_central.nc",
+                                                                               engine="h5netcdf")
+    out = cli("posterior", "summary", str(tmp_path / "keighley_central.nc"), "--out", str(tmp_path))
     assert "attendance.a0" in out and "[3.3," in out and (tmp_path / "keighley_central_summary.nc").is_file()
     csv = pd.read_csv(tmp_path / "keighley_central_summary.csv").set_index("parameter")
     assert tuple(csv.loc["attendance.a0", ["prior_low", "prior_high"]]) == (3.3, 5.0)
     res = runner.invoke(app, ["posterior", "summary", str(tmp_path / "keighley_central_summary.nc")])
-    assert res.exit_code == 2 and "not a calibration posterior" in res.output
+    assert res.exit_code == 2 and "keighley_central_summary.nc" in " ".join(res.output.split())
+    assert "Traceback" not in res.output
 
 
 def test_calibrate_refuses_targets_of_another_area(tmp_path):

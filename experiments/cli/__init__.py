@@ -18,10 +18,13 @@ from actlocally.experiments.cli.bench import bench, bench_batch
 from actlocally.experiments.cli.brief import brief
 from actlocally.experiments.cli.calibrate import calibrate_app
 from actlocally.experiments.cli.compare import compare
+from actlocally.experiments.cli.evidence import evidence
 from actlocally.experiments.cli.info import area_app, areas, params, validate
 from actlocally.experiments.cli.posterior import posterior_app
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
+from actlocally.experiments.cli.serve import serve
+from actlocally.experiments.cli.trial import trial
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -39,6 +42,9 @@ app.add_typer(calibrate_app, name="calibrate")
 app.add_typer(posterior_app, name="posterior")
 app.command("brief")(brief)
 app.command("sensitivity")(sensitivity)
+app.command("trial")(trial)
+app.command("evidence")(evidence)
+app.command("serve")(serve)
 
 
 def main() -> None:  # pragma: no cover

@@ -6,14 +6,14 @@ fit needs no subcommand name. Files can be anywhere; nothing depends on a naming
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import click
 import typer
-from actlocally.experiments.cli.common import console, err_console, fail
+from actlocally.experiments.cli.common import console, err_console, fail, plain
 from actlocally.model.errors import InputError
-from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -87,9 +87,9 @@ def _fit(area, name, targets, scenario, ex, out: Path, populations: int, particl
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    err_console.print(f"[bold]{escape(name)}[/]: ABC-SMC, {populations} generations x {particles} particles, "
+    err_console.print(f"[bold]{plain(name)}[/]: ABC-SMC, {populations} generations x {particles} particles, "
                       f"{pupils} pupils a run, fitting {len(fitted)} targets on baseline "
-                      f"'{escape(scenario.name)}'; a Morris screen first picks the (at most {max_moved}) parameters "
+                      f"'{plain(scenario.name)}'; a Morris screen first picks the (at most {max_moved}) parameters "
                       "the kernel moves")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("generations"), TimeElapsedColumn(), console=err_console) as progress:
@@ -137,7 +137,8 @@ def report(
     except InputError as err:
         fail(err)
     area = str(post.attrs.get("area", Path(posterior).stem))
-    out = out or Path("outputs") / "calibration" / area
+    if out is None:  # the default folder is named after the area, so it must be a plain name (no '/' or '..')
+        out = Path("outputs") / "calibration" / (area if re.fullmatch(r"[a-z][a-z0-9_]*", area) else "posterior")
     print_summary(summarise(post), f"{area}: posterior of the free parameters")
     with Executor(workers, scheduler) as ex, console.status(f"predictive check: {draws} runs from the posterior"):
         path, table = write_report(post, spec, out, ex, draws=draws)
@@ -146,11 +147,11 @@ def report(
 
 
 def _check_table(table, area: str) -> None:
-    out = Table(title=f"{escape(area)}: posterior predictive check (is the observed value inside the simulated 90%?)")
+    out = Table(title=f"{plain(area)}: posterior predictive check (is the observed value inside the simulated 90%?)")
     for col in ("target", "observed", "simulated median", "simulated 90%", "inside"):
         out.add_column(col)
     for r in table.itertuples():
-        out.add_row(r.target + ("" if r.fitted else " (not fitted)"), f"{r.observed:.3f}",
+        out.add_row(plain(r.target) + ("" if r.fitted else " (not fitted)"), f"{r.observed:.3f}",
                     f"{r.simulated_median:.3f}", f"{r.simulated_low_5pct:.3f} to {r.simulated_high_95pct:.3f}",
                     "[green]yes[/]" if r.inside_90pct else "[red]no[/]")
     console.print(out)
