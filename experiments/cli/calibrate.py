@@ -57,11 +57,13 @@ def fit(
     """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history."""
     from actlocally.calibration.runs import baseline_scenario
     from actlocally.calibration.targets import load_targets
-    from actlocally.model.area import load_area
+    from actlocally.model.area import load_area, read_toml
     from actlocally.runtime.executor import Executor
 
     is_file = area.endswith(".toml")
     try:
+        if is_file and targets is None and "targets" in read_toml(Path(area)):  # a targets file names its area
+            targets, area, is_file = Path(area), str(load_targets(area).area), False
         profile = load_area(area)
         spec = load_targets(targets if targets is not None else profile.name)
         if spec.area != profile.name:
