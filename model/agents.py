@@ -60,6 +60,7 @@ class School(mesa.Agent):
         self.hub_referral_multiplier = 1.0
         self.hub_dna_multiplier = 1.0
         self.hub_food_seek_multiplier = 1.0
+        self.hub_absence_followup = 0.0  # share of an absence spell's pull a hub's case management removes
         self.breakfast_offer = "none"
 
     @property

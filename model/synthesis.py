@@ -18,6 +18,7 @@ from .matching import solve_intercept
 from .params import ParamTable
 from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
+from .steady_state import centre_by_phase, value_added_offsets
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
 SECONDARY_YEARS = 5  # Year 7 .. Year 11
@@ -151,7 +152,11 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
     children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
 
+    _centre_school_effects(schools, children.school)
     shift = _starting_attainment(children, schools, area, params, rng)
+    va_primary, va_secondary = value_added_offsets(area, params, shift)
+    for s in schools:
+        s.value_added += va_secondary if s.phase == "secondary" else va_primary
     pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift)
     for s, spec in enumerate(schools):
         spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
@@ -183,6 +188,16 @@ def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area:
     children.attainment_z[:] = z
     children.attainment_start_z[:] = z
     return table
+
+
+def _centre_school_effects(schools: list[SchoolSpec], school_of_child: np.ndarray) -> None:
+    """Centre value added and starting offsets within each phase (pupil-weighted); the area's means are set apart."""
+    secondary = np.array([s.phase == "secondary" for s in schools])
+    pupils = np.bincount(school_of_child, minlength=len(schools))
+    va = centre_by_phase(np.array([s.value_added for s in schools]), secondary, pupils)
+    off = centre_by_phase(np.array([s.attainment_offset for s in schools]), secondary, pupils)
+    for s, v, o in zip(schools, va, off, strict=True):
+        s.value_added, s.attainment_offset = float(v), float(o)
 
 
 def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,
