@@ -5,21 +5,26 @@ smaller population only adds noise, which ABC absorbs). Distance: Euclidean over
 by its uncertainty (1 / sd). Prior: uniform over each free parameter's prior range in the parameter table, sampled
 on each parameter's probit scale (see `from_probit`).
 
-Reproducibility: in-process (`workers=0`, pyabc's `SingleCoreSampler`), the same seed gives the same posterior:
-pyabc and the simulator both draw from numpy's global generator, which is seeded here. With Dask workers
-(`DaskDistributedSampler`) the order in which particles come back, and the workers' generators, are not
-controlled, so posteriors agree only in distribution.
+Files can be anywhere: an area profile by built-in name or path, a targets file, a baseline scenario file (default:
+the built-in `baseline_<area>` if there is one, else the profile with no intervention), an output folder.
+
+Reproducibility: pyabc takes no generator; it draws from numpy's global one. `calibrate` seeds that generator for
+the run and gives the caller's state back afterwards (`_global_numpy_seed`), so it never changes the caller's
+randomness. In-process (`workers=0`, pyabc's `SingleCoreSampler`) the same seed gives the same posterior. The
+simulator's replicate (population and streams) is a hash of the particle's parameters, not a global draw. With
+Dask workers (`DaskDistributedSampler`) the order in which particles come back is not controlled, so posteriors
+agree only in distribution. Progress is read from pyabc's `History` as it stores each generation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
-import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,9 +32,11 @@ import actlocally
 import numpy as np
 import pyabc
 import xarray as xr
+from actlocally.model.area import load_area
 from actlocally.model.errors import InputError
 from actlocally.model.interventions.parameters import parameter_rows
 from actlocally.model.params import DEFAULTS
+from actlocally.model.rng import stable_hash
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
 from actlocally.runtime.storage import write_netcdf_atomic
@@ -37,7 +44,7 @@ from scipy.special import ndtr
 
 from .posterior import POSTERIORS_DIR
 from .predictive import with_predictive
-from .runs import baseline_scenario, run_statistics
+from .runs import baseline_scenario, run_statistics, scenario_record
 from .screen import PriorTransition, screen, select_moved
 from .targets import TargetsFile, load_targets
 
@@ -74,10 +81,12 @@ class Simulator:
     statistics: tuple[str, ...]
     ranges: tuple[tuple[str, float, float], ...]
     fixed: tuple[tuple[str, float], ...] = ()
+    seed: int = 1
 
     def __call__(self, pars: dict) -> dict[str, float]:
-        replicate = int(np.random.randint(0, 2**31 - 1))  # a fresh population and streams for every particle
         fitted = {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
+        # a fresh population and streams for every particle, from its own values (no global generator)
+        replicate = stable_hash(repr((self.seed, sorted(fitted.items())))) % (2**31 - 1)
         params = dict(self.fixed) | fitted
         stats = run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
         # a statistic the run cannot produce (e.g. no pupil in an absence band) rejects the particle, never NaN
@@ -103,68 +112,117 @@ def prior_ranges(names: list[str] | None = None, scenario: Scenario | None = Non
     return {n: tuple(rows[n].prior) for n in names}
 
 
-def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
+def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
               executor: Executor | None = None, targets: TargetsFile | None = None,
               parameters: list[str] | None = None, fixed: dict[str, float] | None = None,
               out_dir: Path = POSTERIORS_DIR, name: str | None = None, predictive_draws: int = 40,
               moved: list[str] | None = None, max_moved: int = 6, screen_trajectories: int = 8,
+              baseline: Scenario | str | Path | None = None,
               on_generation: Callable[[dict], None] | None = None) -> CalibrationResult:
-    """Fit the free parameters to the area's targets by ABC-SMC; store the posterior and pyabc's history.
+    """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history.
 
-    The kernel moves at most `max_moved` parameters: `moved` if given, else all of them when there are few
-    enough, else those a Morris screen of the targets ranks highest (see `screen.py`); the others are proposed
-    from their prior every generation.
+    `area` is a built-in area name or an area profile file; `targets` default to the built-in targets of that
+    area; `baseline` is a Scenario, a scenario file or a built-in name (see `runs.baseline_scenario`). Writes
+    `out_dir/<name>.nc` and `out_dir/<name>.db` (name: the profile's `name`). The kernel moves at most
+    `max_moved` parameters: `moved` if given, else all of them when there are few enough, else those a Morris
+    screen of the targets ranks highest (see `screen.py`); the others are proposed from their prior every
+    generation.
     """
-    targets = targets or load_targets(area)
+    profile = load_area(area)
+    targets = targets or load_targets(profile.name)
+    if targets.area != profile.name:
+        raise InputError(None, "targets.area", f"the targets are for area '{targets.area}' but the profile is "
+                         f"'{profile.name}'; give that area's targets file")
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    scenario = baseline_scenario(area)
+    if isinstance(baseline, Scenario):
+        scenario = baseline
+    else:
+        scenario = baseline_scenario(area if Path(str(area)).suffix == ".toml" else profile.name, baseline)
     ranges = prior_ranges(parameters, scenario)
     executor = executor or Executor(0)
-    screened = None
-    if moved is None and len(ranges) <= max_moved:
-        moved = list(ranges)
-    elif moved is None:
-        screened = screen(scenario, {k: targets.targets[k].sd for k in fitted}, ranges, executor,
-                          trajectories=screen_trajectories, seed=seed, pupils=pupils)
-        moved = select_moved(screened["score"].to_series(), max_moved)
-    unknown = sorted(set(moved) - set(ranges))
-    if unknown:
-        raise ValueError(f"moved parameters {unknown} are not among the fitted parameters {sorted(ranges)}")
-    prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in ranges})
-    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
-    simulator = Simulator(scenario, pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
-                          tuple(sorted((fixed or {}).items())))
-    if executor.client is None:
-        sampler = pyabc.sampler.SingleCoreSampler()
-    else:
-        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=executor.client, batch_size=2)
-    for logger in ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.Adaptation"):
-        logging.getLogger(logger).setLevel(logging.WARNING)
-    np.random.seed(seed)
-    abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
-                       transitions=_transition(list(ranges), moved))
-    name = name or area
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_db = tempfile.mkstemp(prefix=f".{name}.", suffix=".db", dir=out_dir)
-    os.close(fd)
-    observed = {k: targets.targets[k].value for k in fitted}
-    start = time.perf_counter()
-    try:
-        abc.new(f"sqlite:///{tmp_db}", observed)
-        with _GenerationLog(on_generation):
-            history = abc.run(max_nr_populations=populations)
-        seconds = time.perf_counter() - start
-        posterior = _posterior_dataset(history, ranges, targets, area, seed, pupils, particles, seconds,
-                                       "SingleCoreSampler" if executor.client is None else "DaskDistributedSampler",
-                                       moved, screened)
-        if predictive_draws:
-            posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
-        db_path = out_dir / f"{name}.db"
-        path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")
-        os.replace(tmp_db, db_path)
-    finally:
-        Path(tmp_db).unlink(missing_ok=True)
+    name = name or profile.name
+    out_dir = Path(out_dir)
+    with _global_numpy_seed(seed):
+        screened = None
+        if moved is None and len(ranges) <= max_moved:
+            moved = list(ranges)
+        elif moved is None:
+            screened = screen(scenario, {k: targets.targets[k].sd for k in fitted}, ranges, executor,
+                              trajectories=screen_trajectories, seed=seed, pupils=pupils)
+            moved = select_moved(screened["score"].to_series(), max_moved)
+        unknown = sorted(set(moved) - set(ranges))
+        if unknown:
+            raise ValueError(f"moved parameters {unknown} are not among the fitted parameters {sorted(ranges)}")
+        prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in ranges})
+        distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
+        simulator = Simulator(scenario, pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
+                              tuple(sorted((fixed or {}).items())), seed)
+        if executor.client is None:
+            sampler = pyabc.sampler.SingleCoreSampler()
+        else:
+            sampler = pyabc.sampler.DaskDistributedSampler(dask_client=executor.client, batch_size=2)
+        abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
+                           transitions=_transition(list(ranges), moved))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_db = tempfile.mkstemp(prefix=f".{name}.", suffix=".db", dir=out_dir)
+        os.close(fd)
+        observed = {k: targets.targets[k].value for k in fitted}
+        start = time.perf_counter()
+        try:
+            with _quiet_pyabc():
+                abc.new(f"sqlite:///{tmp_db}", observed)
+                abc.history = _ReportingHistory(f"sqlite:///{tmp_db}", abc.history.id, on_generation)  # as load()
+                history = abc.run(max_nr_populations=populations)
+            seconds = time.perf_counter() - start
+            posterior = _posterior_dataset(history, ranges, targets, profile.name, seed, pupils, particles, seconds,
+                                           "SingleCoreSampler" if executor.client is None
+                                           else "DaskDistributedSampler", moved, screened)
+            posterior.attrs.update(scenario_record(scenario))
+            if predictive_draws:
+                posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
+            db_path = out_dir / f"{name}.db"
+            path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")
+            os.replace(tmp_db, db_path)
+        finally:
+            Path(tmp_db).unlink(missing_ok=True)
     return CalibrationResult(posterior, path, db_path, seconds)
+
+
+@contextlib.contextmanager
+def _global_numpy_seed(seed: int) -> Iterator[None]:
+    """pyabc draws from numpy's global generator and takes no other: seed it for the run, then give back the
+    caller's state, so calibrating never changes anyone else's random numbers."""
+    saved = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+@contextlib.contextmanager
+def _quiet_pyabc() -> Iterator[None]:
+    """pyabc logs every generation at INFO; our own progress (from History) replaces those lines."""
+    logger = logging.getLogger("ABC")
+    saved = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+class _ReportingHistory(pyabc.History):
+    """pyabc's History, which also reports each generation as pyabc stores it (read back from the database)."""
+
+    def __init__(self, db: str, _id: int, on_generation: Callable[[dict], None] | None) -> None:
+        super().__init__(db, _id=_id)
+        self.on_generation = on_generation
+
+    def append_population(self, *args, **kwargs) -> None:
+        super().append_population(*args, **kwargs)
+        if self.on_generation is not None:
+            self.on_generation(_generations(self)[-1])
 
 
 def _transition(names: list[str], moved: list[str]) -> pyabc.transition.Transition:
@@ -175,40 +233,6 @@ def _transition(names: list[str], moved: list[str]) -> pyabc.transition.Transiti
         return kernel
     return pyabc.AggregatedTransition(mapping={tuple(map(encode, moved)): kernel,
                                                tuple(map(encode, rest)): PriorTransition()})
-
-
-class _GenerationLog(logging.Handler):
-    """Turns pyabc's per-generation log lines ('t: 2, eps: ...', 'Accepted: 200 / 731 = ...') into callbacks."""
-
-    def __init__(self, callback: Callable[[dict], None] | None) -> None:
-        super().__init__(logging.INFO)
-        self.callback = callback
-        self.current: dict = {}
-        self.logger = logging.getLogger("ABC")
-
-    def __enter__(self) -> _GenerationLog:
-        self._saved = (self.logger.level, self.logger.propagate, list(self.logger.handlers))
-        self.logger.setLevel(logging.INFO)
-        self.logger.propagate = False  # our progress display replaces pyabc's console lines
-        self.logger.handlers = [self]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        level, self.logger.propagate, self.logger.handlers = self._saved
-        self.logger.setLevel(level)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            print(f"pyabc: {msg}", file=sys.stderr)
-        if msg.startswith("t: ") and ", eps: " in msg:
-            t, eps = msg[3:].rstrip(".").split(", eps: ")
-            self.current = {"t": int(t), "epsilon": float(eps)}
-        elif msg.startswith("Accepted: ") and self.current and self.callback is not None:
-            accepted, rest = msg[10:].split(" / ")
-            samples = rest.split(" = ")[0]
-            self.callback(self.current | {"particles": int(accepted), "samples": int(samples),
-                                          "acceptance_rate": int(accepted) / int(samples)})
 
 
 def _generations(history) -> list[dict]:

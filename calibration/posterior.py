@@ -120,7 +120,9 @@ def load_posterior(area_or_path: str | Path) -> xr.Dataset:
         known = ", ".join(sorted(p.stem for p in POSTERIORS_DIR.glob("*.nc"))) or "none yet"
         raise InputError(path, None, f"no stored posterior; calibrated areas: {known} "
                          "(run `actlocally calibrate AREA` first)")
-    return open_posterior(path)
+    post = open_posterior(path)
+    post.attrs["source_path"] = str(path.resolve())  # a comparison records which file it drew from
+    return post
 
 
 def parameter_names(posterior: xr.Dataset) -> list[str]:

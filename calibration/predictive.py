@@ -12,7 +12,7 @@ import xarray as xr
 from actlocally.runtime.executor import Executor
 
 from .posterior import draw
-from .runs import StatisticsRun, baseline_scenario, run_task
+from .runs import StatisticsRun, baseline_scenario, run_task, scenario_from_record
 from .statistics import STATISTICS
 from .targets import TargetsFile
 
@@ -25,7 +25,7 @@ def predictive_check(posterior: xr.Dataset | None, targets: TargetsFile, executo
     area = area or posterior.attrs["area"]
     pupils = pupils or int(posterior.attrs["pupils"])
     names = tuple(targets.targets)
-    scenario = baseline_scenario(area)
+    scenario = scenario_from_record(posterior) if posterior is not None else baseline_scenario(area)
     tasks = [StatisticsRun(scenario, tuple(sorted(draw(posterior, seed, r).items())) if posterior is not None else (),
                            1_000_000 + r, pupils, names) for r in range(draws)]
     sims = [None] * draws

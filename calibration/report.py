@@ -1,6 +1,7 @@
 """Calibration diagnostics: posterior against prior, correlated pairs, epsilon and acceptance, predictive check.
 
-`write_report` writes PNGs and one self-contained HTML page (images embedded) under `outputs/calibration/<area>/`.
+`write_report` writes PNGs, the posterior summary (`posterior_summary.csv`/`.nc`, `posterior_particles.csv`, see
+`summary.py`) and one self-contained HTML page (images embedded) into its output folder.
 The posterior predictive check runs the model for weighted draws from the posterior (on the executor) and asks,
 for every target, whether the observed value falls inside the simulated 90% interval.
 """
@@ -10,20 +11,18 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from actlocally.runtime.executor import Executor
+from actlocally.runtime.storage import atomic_path, write_csv_atomic
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from actlocally.runtime.executor import Executor  # noqa: E402
-from actlocally.runtime.storage import atomic_path, write_csv_atomic  # noqa: E402
-from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
-
-from .posterior import parameter_names  # noqa: E402
-from .predictive import predictive_check  # noqa: E402
-from .targets import TargetsFile  # noqa: E402
+from .posterior import parameter_names
+from .predictive import predictive_check
+from .summary import write_summary
+from .targets import TargetsFile
 
 
 def _weighted_corr(posterior: xr.Dataset, names: list[str]) -> np.ndarray:
@@ -128,7 +127,8 @@ def _screen_rows(posterior: xr.Dataset) -> list[tuple[str, float]]:
 
 def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, executor: Executor,
                  draws: int = 50) -> tuple[Path, pd.DataFrame]:
-    """All diagnostics for one area: PNGs, predictive.csv and report.html; returns (html path, check table)."""
+    """All diagnostics for one area: PNGs, predictive.csv, the posterior summary and report.html; returns (html path,
+    check table)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]))
     images = {"marginals": plot_marginals(posterior, out_dir / "marginals.png")}
@@ -136,6 +136,7 @@ def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, exe
     images["generations"] = plot_generations(posterior, out_dir / "generations.png")
     images["predictive"] = plot_predictive(sim, table, out_dir / "predictive.png")
     write_csv_atomic(table, out_dir / "predictive.csv")
+    summary, _ = write_summary(posterior, out_dir, "posterior")
     env = Environment(loader=PackageLoader("actlocally.calibration", "templates"), autoescape=select_autoescape())
     page = env.get_template("report.html.j2").render(
         attrs=posterior.attrs, table=table.to_dict("records"), pairs=pairs, draws=draws,
@@ -144,7 +145,7 @@ def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, exe
                              posterior["acceptance_rate"].values.tolist(), posterior["samples"].values.tolist(),
                              _ess(posterior), strict=True)),
         moved=str(posterior.attrs.get("kernel_parameters", " ".join(parameter_names(posterior)))).split(),
-        screen=_screen_rows(posterior),
+        screen=_screen_rows(posterior), summary=summary.to_dict("records"),
         inside=int(table["inside_90pct"].sum()))
     path = out_dir / "report.html"
     with atomic_path(path) as tmp:

@@ -9,7 +9,8 @@ parameters this screen finds influential, and the rest are proposed afresh from 
 
 Each Morris trajectory uses one replicate (the same synthetic population and random streams) for all its points,
 so an elementary effect is the parameter's effect, not run-to-run noise. Effects are in units of each target's
-uncertainty (sd), so a parameter is ranked by how far it moves the ABC distance.
+uncertainty (sd), so a parameter is ranked by how far it moves the ABC distance. Sampling and analysis go through
+SALib's `ProblemSpec` (one output per target).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import pyabc
 import xarray as xr
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
-from SALib.analyze import morris as morris_analyze
-from SALib.sample import morris as morris_sample
+from SALib import ProblemSpec
 from scipy import stats
 
 from .runs import StatisticsRun, run_task
@@ -33,9 +33,10 @@ def screen(scenario: Scenario, sds: dict[str, float], ranges: dict[str, tuple[fl
            *, trajectories: int = 8, seed: int = 1, pupils: int = 2000) -> xr.Dataset:
     """Morris mu* of every parameter on every fitted target, in target sds: dims (parameter, target), plus
     `score`, the root sum of squares over targets (how far the parameter moves the distance)."""
-    names = list(ranges)
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(ranges[n]) for n in names]}
-    x = morris_sample.sample(problem, trajectories, num_levels=LEVELS, seed=seed)
+    names, targets = list(ranges), list(sds)
+    spec = ProblemSpec({"names": names, "bounds": [list(ranges[n]) for n in names], "outputs": targets})
+    spec.sample_morris(trajectories, num_levels=LEVELS, seed=seed)
+    x = spec.samples
     points = len(names) + 1
     tasks = [StatisticsRun(scenario, tuple(zip(names, map(float, row), strict=True)),
                         5_000_000 + seed * 1000 + i // points, pupils, tuple(sds)) for i, row in enumerate(x)]
@@ -43,11 +44,10 @@ def screen(scenario: Scenario, sds: dict[str, float], ranges: dict[str, tuple[fl
     for i, result in executor.map_unordered(run_task, tasks):
         sims[i] = result
     y = pd.DataFrame(sims)
-    mu_star = np.empty((len(names), len(sds)))
-    for j, target in enumerate(sds):
-        res = morris_analyze.analyze(problem, x, y[target].to_numpy(float) / sds[target], num_levels=LEVELS,
-                                     seed=seed, print_to_console=False)
-        mu_star[:, j] = np.nan_to_num(np.asarray(res["mu_star"], float))
+    spec.set_results(np.column_stack([y[t].to_numpy(float) / sds[t] for t in targets]))
+    spec.analyze_morris(num_levels=LEVELS, seed=seed, print_to_console=False)
+    per_target = [spec.analysis[t] if len(targets) > 1 else spec.analysis for t in targets]  # one output: unkeyed
+    mu_star = np.column_stack([np.nan_to_num(np.asarray(r["mu_star"], float)) for r in per_target])
     return xr.Dataset(
         {"mu_star": (("parameter", "target"), mu_star,
                      {"units": "target sd", "long_name": "Morris mu*: mean absolute elementary effect"}),

@@ -41,7 +41,9 @@ class Target(BaseModel):
             raise ValueError(f"range {list(self.range)} does not contain the value {self.value}")
         if self.range is not None and self.range[1] <= self.range[0]:
             raise ValueError("range must be [low, high] with low < high")
-        if self.source is None and not (self.estimate and self.reason):
+        if not self.year.strip():
+            raise ValueError("give the figure's `year` (e.g. \"2023/24\")")
+        if not self.source and not (self.estimate and self.reason):
             raise ValueError("give a `source`, or `estimate = true` with a `reason`")
         return self
 

@@ -44,7 +44,7 @@ class Figure(BaseModel):
         if self.estimate:
             if not self.reason:
                 raise ValueError("an estimate needs a one-line 'reason'")
-        elif not (self.source and self.year is not None):
+        elif not (self.source and self.year not in (None, "")):
             raise ValueError("give 'source' and 'year', or 'estimate = true' with a 'reason'")
         if self.range is not None and self.range[0] > self.range[1]:
             raise ValueError("range must be (low, high)")

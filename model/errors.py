@@ -27,17 +27,17 @@ def one_line(text: str, limit: int = 600) -> str:
 
 
 def from_validation_error(path: str | Path | None, err: ValidationError) -> InputError:
-    """Turn pydantic's error list into one InputError naming every bad field."""
-    parts = []
-    first_field = None
+    """Turn pydantic's error list into one InputError naming every bad field; fields with the same problem (a fresh
+    template's empty sources, say) share one clause instead of repeating it."""
+    unknown = "unknown field (check the spelling; see the documented fields)"
+    by_msg: dict[str, list[str]] = {}
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"])
-        first_field = first_field or loc
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see the documented fields)"
-        parts.append(f"'{loc}': {msg}")
-    if len(parts) == 1:
-        return InputError(path, first_field, err.errors()[0]["msg"] if err.errors()[0]["type"] != "extra_forbidden"
-                          else "unknown field (check the spelling; see the documented fields)")
+        msg = unknown if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
+        by_msg.setdefault(msg, []).append(".".join(str(x) for x in e["loc"]))
+    if len(err.errors()) == 1:
+        ((msg, (field,)),) = by_msg.items()
+        return InputError(path, field, msg)
+    # the problem first, then its fields, so a long list cut at the message limit still says what to do
+    parts = [f"{msg} ({len(fields)} field{'s' if len(fields) > 1 else ''}): {', '.join(repr(f) for f in fields)}"
+             if len(fields) > 1 else f"'{fields[0]}': {msg}" for msg, fields in by_msg.items()]
     return InputError(path, None, "; ".join(parts))

@@ -7,6 +7,7 @@ import pytest
 import xarray as xr
 from actlocally.calibration.abc import calibrate, prior_ranges, run_statistics
 from actlocally.calibration.posterior import draw, load_posterior
+from actlocally.calibration.summary import weighted_quantile
 from actlocally.calibration.targets import TARGETS_DIR, Target, TargetsFile, load_targets
 from actlocally.experiments.compare.comparison import attach_posteriors, plan_comparison, run_comparison
 from actlocally.model.area import load_area
@@ -58,10 +59,8 @@ def synthetic_targets(pupils: int, runs: int = 6) -> TargetsFile:
 
 
 def interval(post: xr.Dataset, name: str, q=(0.05, 0.95)) -> tuple[float, float]:
-    x, w = post[name].values, post["weight"].values
-    order = np.argsort(x)
-    cdf = np.cumsum(w[order]) / w.sum()
-    return float(x[order][np.searchsorted(cdf, q[0])]), float(x[order][min(np.searchsorted(cdf, q[1]), x.size - 1)])
+    lo, hi = weighted_quantile(post[name].values, post["weight"].values, q)
+    return float(lo), float(hi)
 
 
 def recover(tmp_path, pupils, populations, particles, predictive_draws=0):
@@ -109,7 +108,7 @@ def test_same_seed_same_posterior_in_process(tmp_path):
 
 
 def test_comparisons_draw_one_parameter_set_per_replicate_shared_by_scenarios(tmp_path):
-    targets = synthetic_targets(600, runs=3)
+    targets = synthetic_targets(600, runs=3).model_copy(update={"area": "keighley_central"})
     post_path = calibrate("keighley_central", populations=1, particles=10, seed=2, pupils=600, targets=targets,
                           parameters=["attendance.a0"], out_dir=tmp_path, name="kc", predictive_draws=0).path
     post = load_posterior(post_path)
@@ -160,9 +159,14 @@ def test_prior_transition_density_is_the_prior_whatever_the_particles():
 
 def test_parameters_the_kernel_does_not_move_stay_in_the_posterior_with_their_prior_spread(tmp_path):
     targets = synthetic_targets(600, runs=3)
+    seen: list[dict] = []
     post = calibrate("holme_wood", populations=2, particles=30, seed=3, pupils=600, targets=targets,
                      parameters=["attendance.a0", "learning.penalty_hunger"], max_moved=1, screen_trajectories=2,
-                     out_dir=tmp_path, predictive_draws=0).posterior
+                     out_dir=tmp_path, predictive_draws=0, on_generation=seen.append).posterior
+    # progress came from pyabc's History as each generation was stored: the same figures the posterior keeps
+    assert [g["t"] for g in seen] == [0, 1]
+    np.testing.assert_allclose([g["epsilon"] for g in seen], post["epsilon"].values)
+    assert [g["samples"] for g in seen] == post["samples"].values.tolist()
     # the screen saw that only attendance.a0 moves these (attendance) targets, and the kernel moved only it
     assert post.attrs["kernel_parameters"] == "attendance.a0" and post.attrs["screen_runs"] == 2 * 3
     assert float(post["screen_score"].sel(screen_parameter="learning.penalty_hunger")) == 0.0

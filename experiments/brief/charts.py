@@ -10,12 +10,10 @@ import base64
 import dataclasses
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number
 
 HIGHLIGHT, OTHER, INK = "#0072B2", "#A0A0A0", "#1A1A1A"
 EFFECT_PANELS = ("days_attended", "pupils_out_of_persistent_absence", "expected_standard_pp", "months_of_progress",

@@ -216,6 +216,24 @@ def reach_of(ds: xr.Dataset, scenario: str) -> tuple[list[Reach], str]:
     return out, ""
 
 
+def _area_profile(ds, name: str, area_name: str) -> AreaProfile | None:
+    """The scenario's area profile: as stored in the comparison, else the built-in (or file) it names."""
+    if "area_profile_json" in ds.coords:
+        return AreaProfile.model_validate_json(str(ds["area_profile_json"].sel(scenario=name).values))
+    try:
+        return load_area(area_name)
+    except InputError:
+        return None
+
+
+def _calibration(ds, name: str, area_name: str, posteriors_dir: Path | None) -> Calibration:
+    """The posterior the comparison drew from: its file if recorded and still there, else the area's stored one."""
+    path = str(ds["posterior_path"].sel(scenario=name).values) if "posterior_path" in ds.coords else ""
+    if path and Path(path).is_file():
+        return find_calibration(Path(path).stem, Path(path).parent)
+    return find_calibration(area_name, posteriors_dir)
+
+
 def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Path | None = None) -> Brief:
     """Read a finished comparison and assemble the brief on one of its scenarios."""
     ds, folder = open_comparison(path)
@@ -224,10 +242,9 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
     table = summary_table(effects)
     base = str(ds["baseline"].sel(scenario=name).values)
     area_name = str(ds["area"].sel(scenario=name).values)
-    try:
-        area: AreaProfile | None = load_area(area_name)
-    except InputError:
-        area = None
+    area = _area_profile(ds, name, area_name)
+    if area is not None:
+        area_name = area.name
     base_out = outcomes(scenario_slice(ds, base)).mean("replicate")
     pupils_all = scenario_slice(ds, base)["pupils"].isel(term=-1).mean("replicate") / float(
         ds["population_scale"].sel(scenario=base))
@@ -262,7 +279,7 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
         headlines={m: _number(table, name, _metric(m)) for m in HEADLINES}, baseline_levels=levels,
         by_group={m: {g: _number(table, name, METRIC[m], g) for g in GROUP_WORDS} for m in BY_GROUP},
         costs=costs,
-        calibration=find_calibration(area_name, posteriors_dir) if used_posterior else Calibration(found=False),
+        calibration=_calibration(ds, name, area_name, posteriors_dir) if used_posterior else Calibration(found=False),
         sensitivity=find_sensitivity(folder, name),
         params=[p for iv in interventions for p in iv.params],
         overrides=overrides,

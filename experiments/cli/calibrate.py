@@ -1,99 +1,151 @@
-"""`actlocally calibrate AREA` (ABC-SMC fit) and `actlocally calibrate report AREA` (diagnostics)."""
+"""`actlocally calibrate PROFILE_OR_AREA` (ABC-SMC fit) and `actlocally calibrate report POSTERIOR` (diagnostics).
+
+A Typer sub-app: `calibrate report ...` runs the report, and anything else (`calibrate AREA ...`) runs `fit`, so the
+fit needs no subcommand name. Files can be anywhere; nothing depends on a naming rule.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from actlocally.experiments.cli.common import console, err_console, fail, plain
 from actlocally.model.errors import InputError
 from rich.table import Table
+from typer.core import TyperGroup
 
 
-def calibrate(
-    args: Annotated[list[str], typer.Argument(help="AREA to fit, or: report AREA")],
+class _FitByDefault(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, is the area to fit: `calibrate X` = `fit X`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["fit", *args]
+        return super().parse_args(ctx, args)
+
+
+calibrate_app = typer.Typer(cls=_FitByDefault, no_args_is_help=True,
+                            help="Fit an area's free parameters to its targets (ABC-SMC): `calibrate PROFILE_OR_AREA "
+                                 "...`; diagnostics of a stored fit: `calibrate report POSTERIOR`.")
+
+
+@calibrate_app.command("fit")
+def fit(
+    area: Annotated[str, typer.Argument(help="an area profile .toml file, or a built-in area name")],
+    targets: Annotated[Path | None, typer.Option(help="calibration targets .toml (default: the built-in area's)")]
+    = None,
+    baseline: Annotated[str | None, typer.Option(help="baseline scenario .toml (default: the built-in "
+                                                 "baseline_<area> if any, else the profile with no intervention)")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="folder for <area>.nc (posterior) and <area>.db (pyabc's history); "
+                                             "default: calibration/posteriors for a built-in area, the profile's "
+                                             "folder for a file")] = None,
     populations: Annotated[int, typer.Option(min=1, help="ABC-SMC generations")] = 6,
     particles: Annotated[int, typer.Option(min=5, help="particles per generation")] = 200,
     workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 = in-process (reproducible)")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler")] = None,
     seed: Annotated[int, typer.Option(min=1, help="seed of the ABC run")] = 1,
-    pupils: Annotated[int, typer.Option(min=500, help="pupils simulated per particle")] = 2000,
-    draws: Annotated[int, typer.Option(min=5, help="report: posterior draws in the predictive check")] = 50,
-    out: Annotated[Path, typer.Option(help="report: outputs root (writes OUT/calibration/AREA/)")] = Path("outputs"),
+    pupils: Annotated[int, typer.Option(min=100, help="pupils simulated per particle")] = 2000,
     max_moved: Annotated[int, typer.Option(min=1, help="most parameters the ABC kernel moves (a Morris screen of "
                                                        "the targets picks them); the rest come from the prior")] = 6,
+    screen_trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories of that screen")] = 8,
+    draws: Annotated[int, typer.Option(min=0, help="posterior predictive runs stored with the posterior")] = 40,
 ) -> None:
-    """Fit an area's free parameters to its targets (ABC-SMC), or write the diagnostics of a stored fit."""
-    from actlocally.calibration.posterior import load_posterior
+    """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history."""
+    from actlocally.calibration.runs import baseline_scenario
     from actlocally.calibration.targets import load_targets
+    from actlocally.model.area import load_area, read_toml
     from actlocally.runtime.executor import Executor
 
-    report = args[0] == "report"
-    if (report and len(args) != 2) or (not report and len(args) != 1):
-        err_console.print("[bold red]error:[/] usage: actlocally calibrate AREA | actlocally calibrate report AREA")
-        raise typer.Exit(code=2)
-    area = args[-1]
+    is_file = area.endswith(".toml")
     try:
-        targets = load_targets(area)
-        posterior = load_posterior(area) if report else None
+        if is_file and targets is None and "targets" in read_toml(Path(area)):  # a targets file names its area
+            targets, area, is_file = Path(area), str(load_targets(area).area), False
+        profile = load_area(area)
+        spec = load_targets(targets if targets is not None else profile.name)
+        if spec.area != profile.name:
+            raise InputError(targets, "area", f"these targets are for area '{spec.area}', the profile is "
+                             f"'{profile.name}'")
+        scenario = baseline_scenario(area if is_file else profile.name, baseline)
     except InputError as err:
         fail(err)
-    report_dir = out / "calibration" / (Path(area).stem if Path(area).suffix else area)
-    if report and report_dir.resolve().parent != (out / "calibration").resolve():
-        fail(InputError(None, "AREA", f"'{area}' would write outside {out / 'calibration'}; give an area name "
-                        "or a targets file"))
+    if out is None:
+        from actlocally.calibration.posterior import POSTERIORS_DIR
+
+        out = Path(area).resolve().parent if is_file else POSTERIORS_DIR
     with Executor(workers, scheduler) as ex:
-        if report:
-            from actlocally.calibration.report import write_report
-
-            with console.status(f"predictive check: {draws} runs from the posterior"):
-                path, table = write_report(posterior, targets, report_dir, ex, draws=draws)
-            _check_table(table, area)
-            console.print(f"report: {plain(path)}")
-            return
-        _fit(area, targets, ex, populations, particles, seed, pupils, max_moved)
+        _fit(area, profile.name, spec, scenario, ex, out, populations, particles, seed, pupils, max_moved,
+             screen_trajectories, draws)
 
 
-def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils: int, max_moved: int) -> None:
+def _fit(area, name, targets, scenario, ex, out: Path, populations: int, particles: int, seed: int, pupils: int,
+         max_moved: int, trajectories: int, draws: int) -> None:
     from actlocally.calibration.abc import calibrate as run_abc
+    from actlocally.calibration.summary import summarise
+    from actlocally.experiments.cli.posterior import print_summary
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    err_console.print(f"[bold]{plain(area)}[/]: ABC-SMC, {populations} generations x {particles} particles, "
-                      f"{pupils} pupils a run, fitting {len(fitted)} targets; a Morris screen first picks the "
-                      f"(at most {max_moved}) parameters the kernel moves")
+    err_console.print(f"[bold]{plain(name)}[/]: ABC-SMC, {populations} generations x {particles} particles, "
+                      f"{pupils} pupils a run, fitting {len(fitted)} targets on baseline "
+                      f"'{plain(scenario.name)}'; a Morris screen first picks the (at most {max_moved}) parameters "
+                      "the kernel moves")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("generations"), TimeElapsedColumn(), console=err_console) as progress:
         task = progress.add_task("generation 0", total=populations)
 
         def on_generation(g: dict) -> None:
             progress.console.print(f"  generation {g['t']}: epsilon {g['epsilon']:.3f}, accepted "
-                                   f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%})")
+                                   f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%}), effective "
+                                   f"sample size {g['effective_sample_size']:.0f}")
             progress.update(task, completed=g["t"] + 1, description=f"generation {g['t'] + 1}")
 
         result = run_abc(area, populations=populations, particles=particles, seed=seed, pupils=pupils,
-                         executor=ex, targets=targets, max_moved=max_moved, on_generation=on_generation)
+                         executor=ex, targets=targets, baseline=scenario, max_moved=max_moved,
+                         screen_trajectories=trajectories, predictive_draws=draws, out_dir=out,
+                         on_generation=on_generation)
     post = result.posterior
-    table = Table(title=f"{plain(area)}: posterior of the free parameters (weighted mean and 90% interval)")
-    moved = str(post.attrs["kernel_parameters"]).split()
-    for col in ("parameter", "prior", "proposal", "posterior mean", "5%", "95%"):
-        table.add_column(col, justify="right" if col != "parameter" else "left", no_wrap=col == "parameter")
-    w = post["weight"].values
-    import numpy as np
+    print_summary(summarise(post), f"{name}: posterior of the free parameters")
+    console.print(f"posterior: {result.path}\npyabc history: {result.db_path} (probit scale, names with '__'; "
+                  f"for pyabc's own tools)\n{post.attrs['total_simulations']} simulations in {result.seconds:.0f} s",
+                  highlight=False)
 
-    for name in str(post.attrs["parameters"]).split():
-        x = post[name].values
-        order = np.argsort(x)
-        cdf = np.cumsum(w[order])
-        lo, hi = x[order][np.searchsorted(cdf, 0.05)], x[order][min(np.searchsorted(cdf, 0.95), x.size - 1)]
-        table.add_row(name, f"{post[name].attrs['prior_low']:g} to {post[name].attrs['prior_high']:g}",
-                      "kernel" if name in moved else "prior", f"{np.sum(w * x):.4g}", f"{lo:.4g}", f"{hi:.4g}")
-    console.print(table)
-    ess = ", ".join(f"{v:.0f}" for v in post["effective_sample_size"].values)
-    console.print(f"effective sample size by generation: {ess} (of {particles})")
-    console.print(f"posterior: {result.path}\npyabc history: {result.db_path}\n"
-                  f"{post.attrs['total_simulations']} simulations in {result.seconds:.0f} s")
+
+@calibrate_app.command("report")
+def report(
+    posterior: Annotated[str, typer.Argument(help="a posterior .nc, or a calibrated built-in area name")],
+    targets: Annotated[Path | None, typer.Option(help="targets .toml (default: those stored in the posterior)")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="report folder (default: outputs/calibration/<area>/)")] = None,
+    draws: Annotated[int, typer.Option(min=5, help="posterior draws in the predictive check")] = 50,
+    workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 = in-process")] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler")] = None,
+) -> None:
+    """Diagnostics of a stored fit: posterior summary and marginals, pairs, generations, predictive check (HTML)."""
+    from actlocally.calibration.posterior import load_posterior
+    from actlocally.calibration.report import write_report
+    from actlocally.calibration.summary import summarise
+    from actlocally.calibration.targets import TargetsFile, load_targets
+    from actlocally.experiments.cli.posterior import print_summary
+    from actlocally.runtime.executor import Executor
+
+    try:
+        post = load_posterior(posterior)
+        spec = load_targets(targets) if targets is not None else TargetsFile.model_validate_json(
+            post.attrs["targets_json"])
+    except InputError as err:
+        fail(err)
+    area = str(post.attrs.get("area", Path(posterior).stem))
+    if out is None:  # the default folder is named after the area, so it must be a plain name (no '/' or '..')
+        out = Path("outputs") / "calibration" / (area if re.fullmatch(r"[a-z][a-z0-9_]*", area) else "posterior")
+    print_summary(summarise(post), f"{area}: posterior of the free parameters")
+    with Executor(workers, scheduler) as ex, console.status(f"predictive check: {draws} runs from the posterior"):
+        path, table = write_report(post, spec, out, ex, draws=draws)
+    _check_table(table, area)
+    console.print(f"report: {path}", highlight=False)
 
 
 def _check_table(table, area: str) -> None:

@@ -247,6 +247,9 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
             "pupils_simulated": run["pupils_simulated"], "interventions": run["interventions"],
             "scenario_json": run["scenario_json"], "parameters_json": parameters_json(sc),
             "posterior": posterior_id(plan.posteriors[sc.area]) if sc.area in plan.posteriors else "none",
+            "posterior_path": str(plan.posteriors[sc.area].attrs.get("source_path", ""))
+            if sc.area in plan.posteriors else "",
+            "area_profile_json": run["area_profile_json"],  # a brief can then name the area's sources anywhere
         }
         post = plan.posteriors.get(sc.area)
         if post is not None:  # the parameters each replicate ran with (the same for every scenario of the area)

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from actlocally.experiments.compare.comparison import scenario_slice  # noqa: E402
-from actlocally.experiments.compare.effects import GROUPS, INTERVAL, METRIC  # noqa: E402
-from actlocally.runtime.storage import atomic_path  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from actlocally.experiments.compare.comparison import scenario_slice
+from actlocally.experiments.compare.effects import GROUPS, INTERVAL, METRIC
+from actlocally.runtime.storage import atomic_path
 
 PALETTE = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
 SERVICE_LABELS = {"mhst": "Mental health support teams", "camhs": "CAMHS", "youth_service": "Youth service",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from actlocally.calibration.posterior import open_posterior
+from actlocally.calibration.summary import weighted_quantile
 from actlocally.experiments.compare.effects import GROUPS, METRIC
 from actlocally.model.errors import InputError
 from actlocally.model.params import DEFAULTS, Param
@@ -92,20 +93,12 @@ def posterior_ranges(path: Path, names: list[str]) -> list[tuple[float, float]]:
         if n not in ds or ds[n].dims != ("particle",):
             raise InputError(path, n, "no such variable over 'particle'; the posterior must hold every parameter "
                              "varied (or choose them with --parameters)")
-        lo, hi = weighted_quantiles(np.asarray(ds[n].values, dtype=float), w, POSTERIOR_QUANTILES)
+        lo, hi = (float(v) for v in weighted_quantile(ds[n].values, w, POSTERIOR_QUANTILES))
         if not hi > lo:
             raise InputError(path, n, f"the posterior's 5%-95% range is empty ({lo:g} to {hi:g}); leave the "
                              "parameter out with --parameters")
         out.append((lo, hi))
     return out
-
-
-def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Iterable[float]) -> list[float]:
-    """Quantiles of a weighted sample (inverse of the weighted empirical CDF at mid-points, interpolated)."""
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return [float(np.interp(q, cdf, x)) for q in qs]
 
 
 def select_outputs(outcomes: str, groups: str) -> list[Output]:

@@ -10,14 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from actlocally.experiments.compare.plots import PALETTE, _save  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from actlocally.experiments.compare.plots import PALETTE, _save
+from matplotlib.figure import Figure
 
 MAX_BARS = 25
 

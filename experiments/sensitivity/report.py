@@ -48,7 +48,10 @@ def rich_table(table: pd.DataFrame, output: str, method: str, title: str, top: i
     rows = table[table["output"] == output]
     if top:
         rows = rows.head(top)
-    t = Table(title=escape(f"{title}: {output}"))
+    name = output
+    if len(rows):  # outputs are labelled `outcome[group]`: say the group in words, and never let Rich read the
+        name = f"{rows['outcome'].iloc[0]}, {rows['group'].iloc[0]} pupils"  # brackets as a markup tag
+    t = Table(title=escape(f"{title}: {name}"))
     t.add_column("#", justify="right", no_wrap=True)
     t.add_column("parameter", no_wrap=True)
     t.add_column("range", overflow="fold")
@@ -59,7 +62,7 @@ def rich_table(table: pd.DataFrame, output: str, method: str, title: str, top: i
         for col in ("mu*", "mu", "sigma"):
             t.add_column(col, justify="right", no_wrap=True)
     for _, r in rows.iterrows():
-        cells = [str(r["rank"]), r["parameter"], f"{r['lower']:.3g}..{r['upper']:.3g}"]
+        cells = [str(r["rank"]), r["parameter"], escape(f"[{r['lower']:.3g}, {r['upper']:.3g}]")]
         if method == "sobol":
             cells += [_pm(r["S1"], r["S1_conf"]), _pm(r["ST"], r["ST_conf"])]
         else:
