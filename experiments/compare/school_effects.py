@@ -11,17 +11,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from actlocally.experiments.compare.comparison import scenario_slice  # noqa: E402
-from actlocally.experiments.compare.effects import INTERVAL  # noqa: E402
-from actlocally.model.eef import months_of_progress  # noqa: E402
-from actlocally.runtime.storage import atomic_path  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from actlocally.experiments.compare.comparison import scenario_slice
+from actlocally.experiments.compare.effects import INTERVAL
+from actlocally.model.eef import months_of_progress
+from actlocally.runtime.storage import atomic_path
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from actlocally.experiments.compare.effects import INTERVAL, METRIC, METRICS  # noqa: E402
-from actlocally.experiments.portfolio.search import PortfolioSearch  # noqa: E402
-from actlocally.runtime.storage import atomic_path  # noqa: E402
-from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from actlocally.experiments.compare.effects import INTERVAL, METRIC, METRICS
+from actlocally.experiments.portfolio.search import PortfolioSearch
+from actlocally.runtime.storage import atomic_path
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
 WORST_DECILE = 0.9  # quantile of the signed objective (higher = worse)
 
