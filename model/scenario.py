@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from .area import AreaProfile, load_area, read_toml
 from .errors import InputError, from_validation_error
 from .interventions.registry import REGISTRY, InterventionParams
+from .outcomes import parse_headline
 from .params import DEFAULTS
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -21,7 +22,10 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=80)
+    title: str = Field("", max_length=120, description="a plain-language title for briefs (default: from the name)")
     description: str = ""
+    headline: list[str] = Field(default_factory=list, max_length=6,
+                                description="outcomes the brief leads with, e.g. 'children_out_of_difficulty.girls'")
     area: str
     years: int = Field(1, ge=1, le=10)
     seed: int = Field(20261123, ge=0)
@@ -52,6 +56,11 @@ class Scenario(BaseModel):
                 close = difflib.get_close_matches(key, list(DEFAULTS), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see `actlocally params` for the names"
                 raise InputError(self._path, f"parameters.{key}", f"unknown parameter{hint}")
+        for i, entry in enumerate(self.headline):
+            try:
+                parse_headline(entry)
+            except ValueError as err:
+                raise InputError(self._path, f"headline[{i}]", str(err)) from None
         _ = self.area_profile
         _ = self.intervention_params
         labels = [p.label or p.type for p in self.intervention_params]

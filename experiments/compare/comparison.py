@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
 COMPARISONS_DIR = SCENARIOS_DIR / "comparisons"
+PRESENTATION = {"title", "headline"}  # scenario fields that change how results are told, not the runs
 
 
 class ComparisonFile(BaseModel):
@@ -170,8 +171,8 @@ def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
     todo: list[tuple[str, RunSpec]] = []
     for name, sc in plan.scenarios.items():
         post = plan.posteriors.get(sc.area)
-        key = fingerprint(sc.model_dump(mode="json"), plan.seed, plan.pupils, actlocally.__version__,
-                          posterior_id(post) if post is not None else None)
+        key = fingerprint(sc.model_dump(mode="json", exclude=PRESENTATION), plan.seed, plan.pupils,
+                          actlocally.__version__, posterior_id(post) if post is not None else None)
         done = store.prepare(name, key)
         todo += [(name, RunSpec(sc, plan.seed, r, plan.pupils, _draw(post, plan.seed, r)))
                  for r in range(plan.replicates) if r not in done]
@@ -218,6 +219,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
         ds = ds.assign_coords(school_phase=ds["school_phase"].astype(str), service_kind=ds["service_kind"].astype(str))
         scenario_coords = {
             "baseline": plan.baseline_of[name], "area": sc.area, "description": sc.description,
+            "scenario_title": sc.title, "headline": ", ".join(sc.headline),
             "years": sc.years, "population_scale": run["population_scale"],
             "pupils_simulated": run["pupils_simulated"], "interventions": run["interventions"],
             "scenario_json": run["scenario_json"], "parameters_json": run["parameters_json"],
@@ -233,7 +235,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
         ds.attrs = {}
         parts.append(ds)
     out = xr.concat(parts, dim="scenario", join="outer", coords="different", compat="equals",
-                    combine_attrs="drop", data_vars="all")
+                    combine_attrs="override", data_vars="all")  # variables keep units and long_name
     if "cost_gbp" in out:
         out["cost_gbp"] = out["cost_gbp"].fillna(0.0)
     for name in list(out.coords):  # text coords padded by the outer join: '' instead of NaN, so NetCDF can hold them

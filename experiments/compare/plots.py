@@ -16,12 +16,10 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from actlocally.experiments.compare.comparison import scenario_slice  # noqa: E402
 from actlocally.experiments.compare.effects import GROUPS, INTERVAL, METRIC  # noqa: E402
+from actlocally.model.outcomes import SERVICE_LABELS  # noqa: E402
 from actlocally.runtime.storage import atomic_path  # noqa: E402
 
 PALETTE = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
-SERVICE_LABELS = {"mhst": "Mental health support teams", "camhs": "CAMHS", "youth_service": "Youth service",
-                  "talking_therapies": "Adult talking therapies", "early_help": "Early Help / family hub",
-                  "food_support": "Food support"}
 
 
 def _colours(ds: xr.Dataset) -> dict[str, str]:
