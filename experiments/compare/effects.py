@@ -25,7 +25,7 @@ from actlocally.model.outcomes import (
 )
 
 __all__ = ["ALL_METRICS", "COST_METRICS", "COST_PER_MONTH", "COST_PER_PUPIL", "GROUPS", "INTERVAL", "METRIC",
-           "METRICS", "Metric", "outcomes", "paired_effects", "summary_table"]
+           "METRICS", "Metric", "cost_per_pupil", "outcomes", "paired_effects", "summary_table"]
 
 GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
 INTERVAL = (0.05, 0.95)
