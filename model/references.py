@@ -1,4 +1,4 @@
-"""The project's own list of sources (scenarios/references.toml): every key its parameters and area profiles cite."""
+"""The project's own list of sources (model/references.toml): every key its parameters and area profiles cite."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-REFERENCES = Path(__file__).resolve().parent.parent / "scenarios" / "references.toml"
+REFERENCES = Path(__file__).resolve().parent / "references.toml"
 _BRACKET = re.compile(r"\[([A-Z]{1,2}\d+(?:\s*[,/]\s*[A-Z]{1,2}\d+)*)\]")
 _SEED = re.compile(r"\bseed (\d{3})(?:_[0-9a-f]{16}\.txt)?(\s*\([^)]*\))?")
 

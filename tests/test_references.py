@@ -30,7 +30,7 @@ def test_every_cited_key_is_in_the_references_file():
             cited.setdefault(key, where)
     assert len(cited) >= 30  # the parameters and profiles do cite sources
     missing = {k: where for k, where in cited.items() if k not in refs}
-    assert not missing, f"keys cited but not in scenarios/references.toml: {missing}"
+    assert not missing, f"keys cited but not in model/references.toml: {missing}"
     for key, ref in refs.items():
         assert ref["reference"].strip() and ref["topic"].strip(), key
 
