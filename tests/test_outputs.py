@@ -76,3 +76,25 @@ def test_every_netcdf_variable_has_units_and_long_name(compared, name):
     with xr.open_dataset(compared / name) as ds:
         assert len(ds.variables) > 10
         assert undescribed(ds) == []
+
+
+def test_waiting_lists_show_only_services_someone_waits_for_with_the_baseline_on_top(compared, monkeypatch, tmp_path):
+    from actlocally.experiments.compare import plots
+    from actlocally.model.outcomes import SERVICE_LABELS
+
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, out_dir, stem: figures.append(fig) or [])
+    with xr.open_dataset(compared / "out" / "outs" / "comparison.nc") as ds:
+        ds = ds.load()
+    plots.waiting_lists(ds, tmp_path)
+    axes = [ax for ax in figures[0].axes if ax.get_visible()]
+    assert figures[0].axes[0].get_gridspec().ncols <= 3
+    one = ds.sel(scenario="base")
+    waited = {str(k) for k in one["service_kind"].values[(one["queue_length_mean"].max(["term", "replicate"]) > 0)
+                                                         .values]}
+    titles = {ax.get_title().split("\n")[0] for ax in axes}
+    assert titles == {SERVICE_LABELS[k] for k in waited} and titles  # none empty, none missing
+    for ax in axes:
+        base_line = [ln for ln in ax.get_lines() if ln.get_label().endswith("(baseline)")][0]
+        other = [ln for ln in ax.get_lines() if ln is not base_line]
+        assert base_line.get_linestyle() == "--" and all(base_line.get_zorder() > ln.get_zorder() for ln in other)
