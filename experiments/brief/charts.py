@@ -63,7 +63,7 @@ def _panels(brief: Brief) -> list[Number]:
 def effect_interval(brief: Brief) -> Chart:
     """One row per outcome: each replicate's effect (dots), the mean (diamond) and the 90% interval (bar)."""
     panels = _panels(brief)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, 0.5 * len(panels) + 0.4))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, 0.42 * len(panels) + 0.4))
     parts = []
     for ax, n in zip(axes, panels, strict=True):
         values = brief.effects[n.metric].sel(group=n.group).values
@@ -73,7 +73,8 @@ def effect_interval(brief: Brief) -> Chart:
         ax.scatter([n.mean], [0], marker="D", s=36, color=HIGHLIGHT, edgecolor=INK, zorder=4)
         ax.axvline(0, color=INK, linewidth=0.8)
         who = "" if n.group == "all" else f", {GROUP_WORDS[n.group]}"
-        ax.set_yticks([0], [f"{n.label}{who}\n({n.unit})"], fontsize=7.5)
+        ax.set_yticks([0], ["\n".join(textwrap.wrap(f"{n.label}{who} ({n.unit})", 60))], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(-0.5, 0.5)
         _style(ax)
         parts.append(f"{n.label.lower()}{who} {n.mean_text} ({n.low_text} to {n.high_text} {n.unit})")
@@ -90,7 +91,7 @@ def effect_by_group(brief: Brief) -> Chart:
     moved = [m for m, row in brief.by_group.items() if not all(n.no_change for n in row.values())]
     metrics = (moved + [m for m in brief.by_group if m not in moved])[:2]
     groups = list(GROUP_WORDS)
-    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 1.9))
     parts = []
     for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         nums = [brief.by_group[metric][g] for g in groups]
@@ -116,7 +117,7 @@ def cost_per_outcome(brief: Brief) -> Chart:
     """Cost per unit of each of the brief's cost measures, this scenario beside the comparison's others."""
     rows = brief.costs
     k = len(brief.cost_measures)
-    fig, axes = plt.subplots(1, k, figsize=(7.0, 0.45 * len(rows) + 1.1), squeeze=False)
+    fig, axes = plt.subplots(1, k, figsize=(7.0, 0.4 * len(rows) + 1.0), squeeze=False)
     axes = axes[0]
     parts = []
     for j, (ax, m) in enumerate(zip(axes, brief.cost_measures, strict=True)):
