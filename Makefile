@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install demo docs-images test test-all bench lint clean
+.PHONY: install demo docs-images test test-all bench lint baseline clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-all: install
 bench: install
 	$(VENV)/bin/actlocally bench
 	$(VENV)/bin/actlocally bench-batch
+
+# regenerate the exact regression baseline after a change meant to move numbers; review the diff of the means
+baseline: install
+	$(PY) tests/update_baseline.py
 
 lint: install
 	$(VENV)/bin/ruff check .

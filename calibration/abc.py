@@ -27,6 +27,8 @@ import actlocally
 import numpy as np
 import pyabc
 import xarray as xr
+from actlocally.model.errors import InputError
+from actlocally.model.interventions.parameters import parameter_rows
 from actlocally.model.params import DEFAULTS
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
@@ -85,10 +87,15 @@ class CalibrationResult:
     seconds: float
 
 
-def prior_ranges(names: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    """Prior (low, high) of the free parameters (or of `names`) from the parameter table."""
+def prior_ranges(names: list[str] | None = None, scenario: Scenario | None = None) -> dict[str, tuple[float, float]]:
+    """Prior (low, high) of the free parameters (or of `names`): the model's table, and the declared parameters of
+    the scenario's interventions by dotted name (`breakfast_club.p_enrol`), so a fit can move those too."""
+    rows = parameter_rows(scenario.intervention_params) if scenario is not None else DEFAULTS.rows
     names = names or DEFAULTS.free()
-    return {n: tuple(DEFAULTS.rows[n].prior) for n in names}
+    unknown = [n for n in names if n not in rows]
+    if unknown:
+        raise InputError(None, "parameters", f"unknown parameter(s) {unknown}; see `actlocally params`")
+    return {n: tuple(rows[n].prior) for n in names}
 
 
 def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: int = 1, pupils: int = 2000,
@@ -105,8 +112,8 @@ def calibrate(area: str, *, populations: int = 6, particles: int = 200, seed: in
     """
     targets = targets or load_targets(area)
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    ranges = prior_ranges(parameters)
     scenario = baseline_scenario(area)
+    ranges = prior_ranges(parameters, scenario)
     executor = executor or Executor(0)
     screened = None
     if moved is None and len(ranges) <= max_moved:
@@ -219,13 +226,14 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
 
     df, w = history.get_distribution(m=0, t=history.max_t)
     gens = _generations(history)
+    units = {k: r.unit for k, r in DEFAULTS.rows.items()}
     data = {}
     for c in df.columns:
         name = decode(c)
         lo, hi = ranges[name]
         data[name] = ("particle", from_probit(df[c].to_numpy(float), lo, hi),
-                      {"units": DEFAULTS.rows[name].unit, "prior_low": lo, "prior_high": hi,
-                       "long_name": f"posterior particles of {name}"})
+                      {"units": units.get(name, "1"), "long_name": f"posterior particles of {name}",
+                       "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
     for key, units, long_name in (("epsilon", "distance", "ABC acceptance threshold of the generation"),
                                   ("samples", "simulations", "simulations run in the generation"),

@@ -17,14 +17,17 @@ from .statistics import STATISTICS
 from .targets import TargetsFile
 
 
-def predictive_check(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 50,
-                     seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate every target for `draws` posterior draws: (simulations, summary table)."""
-    area, pupils = posterior.attrs["area"], int(posterior.attrs["pupils"])
+def predictive_check(posterior: xr.Dataset | None, targets: TargetsFile, executor: Executor, draws: int = 50,
+                     seed: int = 1, area: str | None = None,
+                     pupils: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate every target for `draws` posterior draws (default parameters without a posterior, then `area` and
+    `pupils` must be given): (simulations, summary table)."""
+    area = area or posterior.attrs["area"]
+    pupils = pupils or int(posterior.attrs["pupils"])
     names = tuple(targets.targets)
     scenario = baseline_scenario(area)
-    tasks = [StatisticsRun(scenario, tuple(sorted(draw(posterior, seed, r).items())), 1_000_000 + r, pupils, names)
-             for r in range(draws)]
+    tasks = [StatisticsRun(scenario, tuple(sorted(draw(posterior, seed, r).items())) if posterior is not None else (),
+                           1_000_000 + r, pupils, names) for r in range(draws)]
     sims = [None] * draws
     for i, stats in executor.map_unordered(run_task, tasks):
         sims[i] = stats

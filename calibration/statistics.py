@@ -20,9 +20,44 @@ def _year(var: str, group: str) -> Callable:
 def _ks2(disadvantaged: bool) -> Callable:
     """Share of Year 6 pupils (disadvantaged or not) at the expected standard at the end of the year."""
     def stat(m) -> float:
+        from actlocally.model.starting_attainment import assessed_z
         c = m.children
         sel = (c.year_group == 6) & (c.fsm == disadvantaged)
-        return float((c.attainment_z[sel] >= m.recorder.thresholds[6]).mean()) if sel.any() else np.nan
+        met = assessed_z(m)[sel] >= m.recorder.thresholds[6]
+        return float(met.mean()) if sel.any() else np.nan
+    return stat
+
+
+# KS2 absence bands of DfE 2018/19 (FACTS §11 [V1]): share of sessions missed over Years 3-6, [lo, hi).
+KS2_ABSENCE_BANDS = {"0": (0.0, 0.0), "0_1": (0.0, 0.01), "1_2": (0.01, 0.02)}
+
+
+def ks2_by_absence(m) -> dict[str, float]:
+    """KS2 expected-standard share (measured score) of Year 6 pupils by absence over KS2, and for all of them.
+
+    The KS2 record is the synthesised prior KS2 years (model/starting_attainment.py, `prior_ks2_record`) plus the
+    simulated years: a one-year run needs no burn-in, and a longer run replaces synthesised years by simulated ones.
+    """
+    from actlocally.model.starting_attainment import assessed_z, ks2_sessions
+    c = m.children
+    y6 = c.year_group == 6
+    possible, attended = ks2_sessions(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        absence = np.where(possible > 0, (possible - attended) / np.maximum(possible, 1), np.nan)
+    met = assessed_z(m) >= m.recorder.thresholds[6]
+    out = {"all": float(met[y6].mean()) if y6.any() else np.nan}
+    for name, (lo, hi) in KS2_ABSENCE_BANDS.items():
+        band = y6 & ((absence == 0.0) if hi == 0.0 else ((absence > lo) & (absence < hi)) if lo == 0.0
+                     else ((absence >= lo) & (absence < hi)))
+        out[name] = float(met[band].mean()) if band.any() else np.nan
+    return out
+
+
+def _ks2_band_gap(band: str) -> Callable:
+    """KS2 share of a KS2 absence band minus that of all Year 6 pupils (the gradient transfers between areas)."""
+    def stat(m) -> float:
+        b = ks2_by_absence(m)
+        return b[band] - b["all"]
     return stat
 
 
@@ -48,6 +83,9 @@ STATISTICS: dict[str, tuple[str, Callable]] = {
     "severe_absence_rate": ("share of pupils severely absent over the year", _year("severe_absence_rate_year", "all")),
     "ks2_expected_disadvantaged": ("share of FSM Year 6 pupils at the expected standard", _ks2(True)),
     "ks2_expected_other": ("share of other Year 6 pupils at the expected standard", _ks2(False)),
+    "ks2_gap_absence_0": ("KS2 share with no absence over KS2 minus all Year 6 pupils", _ks2_band_gap("0")),
+    "ks2_gap_absence_0_1": ("KS2 share with >0 to <1% absence over KS2 minus all Year 6", _ks2_band_gap("0_1")),
+    "ks2_gap_absence_1_2": ("KS2 share with 1 to <2% absence over KS2 minus all Year 6", _ks2_band_gap("1_2")),
     "probable_disorder_share": ("share of pupils with a probable mental disorder (mean of term ends)", _disorder),
     "mhst_reach_share": ("share of pupils in schools an MHST covers", _mhst_reach),
 }

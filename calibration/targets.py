@@ -6,10 +6,12 @@ A target's uncertainty is a standard error (`se`) or a plausible `range`, read a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
+from actlocally.model.strict import MAX_LIST, Bounded, Flag, Number, ShortText, Text
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .statistics import STATISTICS
@@ -22,14 +24,14 @@ class Target(BaseModel):
     """One observed statistic."""
 
     model_config = ConfigDict(extra="forbid")
-    value: float
-    se: float | None = Field(None, gt=0)
-    range: tuple[float, float] | None = None
-    year: str
-    source: str | None = None
-    estimate: bool = False
-    reason: str | None = None
-    fit: bool = Field(True, description="false: reported in the predictive check, left out of the distance")
+    value: Number = Field(ge=-1e9, le=1e9)
+    se: Number | None = Field(None, gt=0, le=1e9)
+    range: tuple[Bounded, Bounded] | None = None
+    year: ShortText
+    source: Text | None = None
+    estimate: Flag = False
+    reason: Text | None = None
+    fit: Flag = Field(True, description="false: reported in the predictive check, left out of the distance")
 
     @model_validator(mode="after")
     def _complete(self) -> Target:
@@ -51,14 +53,16 @@ class Target(BaseModel):
 
 class TargetsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    area: str
-    targets: dict[str, Target] = Field(min_length=1)
+    area: ShortText
+    targets: dict[ShortText, Target] = Field(min_length=1, max_length=MAX_LIST)
 
 
 def load_targets(area_or_path: str | Path) -> TargetsFile:
     """Load an area's targets (by area name or path) and check the model can produce each statistic."""
     path = Path(area_or_path)
     if path.suffix != ".toml":
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(area_or_path)):
+            raise InputError(None, "AREA", f"{str(area_or_path)!r} is not an area name or a targets .toml file")
         path = TARGETS_DIR / f"{area_or_path}.toml"
         if not path.exists():
             known = ", ".join(sorted(p.stem for p in TARGETS_DIR.glob("*.toml")))

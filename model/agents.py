@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from .mechanisms.services import KINDS, Queue, take_from_queue
+from .mechanisms.services import KINDS, Queue, balk, take_from_queue
 from .state import ChildArrays, FamilyArrays, RowView
 
 
@@ -54,6 +54,7 @@ class School(mesa.Agent):
         self.attendance_effect = attendance_effect
         self.value_added = value_added  # z per school year
         self.mhst_service: int = -1
+        self.mhst_planned: int = -1  # a team's service index, reserved by an MHST that has not started yet
         self.hub = False
         self.hub_services: set[str] = set()
         self.hub_referral_multiplier = 1.0
@@ -101,7 +102,8 @@ class Service(mesa.Agent):
         self.credit = 0.0
         n_clients = model.children.n if self.category.startswith("child") else model.families.n
         self.queue = Queue(n_clients // 8)
-        self.stats = dict.fromkeys(("referred", "offered", "started", "dna", "wait_days", "queue_days"), 0)
+        self.stats = dict.fromkeys(("referred", "offered", "started", "dna", "wait_days", "queue_days",
+                                    "balked", "withdrawn"), 0)
         self._offer_stats = np.zeros(4, np.int64)  # the offer kernel's counts for one day (reused)
 
     @property
@@ -109,8 +111,8 @@ class Service(mesa.Agent):
         return len(self.queue)
 
     def enqueue(self, ids, day: int) -> None:
-        self.queue.push(ids, day)
         self.stats["referred"] += int(ids.size)
+        self.queue.push(balk(self, self.model, ids, day), day)
 
     def take_from_queue(self, day: int) -> None:
         """Today's intake from the front of the waiting list."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from .errors import InputError, from_validation_error
+from .strict import MAX_DEPTH, MAX_FILE_BYTES, MAX_LIST, MAX_PUPILS, Bounded, Flag, Number, ShortText, Text
 
 AREAS_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "areas"
 
@@ -17,13 +19,13 @@ class Figure(BaseModel):
     """One number with its provenance: `source` and `year`, or `estimate = true` with a `reason`."""
 
     model_config = ConfigDict(extra="forbid")
-    value: float
-    source: str | None = None
-    year: int | str | None = None
-    estimate: bool = False
-    reason: str | None = None
-    se: float | None = Field(default=None, ge=0, description="standard error, same unit as value")
-    range: tuple[float, float] | None = Field(default=None, description="plausible range (low, high)")
+    value: Number = Field(ge=-1e9, le=1e9)
+    source: Text | None = None
+    year: Annotated[int, Strict(), Field(ge=1900, le=2100)] | ShortText | None = None
+    estimate: Flag = False
+    reason: Text | None = None
+    se: Number | None = Field(default=None, ge=0, le=1e9, description="standard error, same unit as value")
+    range: tuple[Bounded, Bounded] | None = Field(default=None, description="plausible range (low, high)")
 
     @model_validator(mode="after")
     def _has_provenance(self) -> Figure:
@@ -40,24 +42,36 @@ class Figure(BaseModel):
 class Share(Figure):
     """A proportion between 0 and 1."""
 
-    value: float = Field(ge=0.0, le=1.0)
+    value: Number = Field(ge=0.0, le=1.0)
 
 
 class Count(Figure):
-    """A non-negative count or capacity."""
+    """A non-negative count or capacity (at most 100,000: more than any Bradford service's weekly cases)."""
 
-    value: float = Field(ge=0.0)
+    value: Number = Field(ge=0.0, le=100_000.0)
+
+
+class PupilCount(Figure):
+    """Pupils in one phase: at most MAX_PUPILS (more than any English local authority)."""
+
+    value: Number = Field(ge=0.0, le=MAX_PUPILS)
+
+
+class Index(Figure):
+    """A rate relative to the district average (1.0 = average); 100 times the district is beyond any ward."""
+
+    value: Number = Field(ge=0.0, le=100.0)
 
 
 class Pupils(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    primary: Count  # Reception to Year 6
-    secondary: Count  # Year 7 to Year 11
+    primary: PupilCount  # Reception to Year 6
+    secondary: PupilCount  # Year 7 to Year 11
 
 
 class NamedSchool(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    name: ShortText = Field(min_length=1)
     phase: Literal["primary", "secondary"]
     roll: Count | None = None
 
@@ -66,7 +80,7 @@ class Schools(BaseModel):
     model_config = ConfigDict(extra="forbid")
     primary: Count
     secondary: Count
-    named: list[NamedSchool] = []
+    named: list[NamedSchool] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class Shares(BaseModel):
@@ -102,8 +116,8 @@ class Neighbourhood(BaseModel):
     """Crime and antisocial behaviour relative to the Bradford district average (1.0 = district average)."""
 
     model_config = ConfigDict(extra="forbid")
-    crime_index: Count
-    asb_index: Count | None = None
+    crime_index: Index
+    asb_index: Index | None = None
 
 
 class Observed(BaseModel):
@@ -118,17 +132,21 @@ class Observed(BaseModel):
     ks2_expected_other: Share
     probable_disorder_share: Share
     mhst_reach_share: Share | None = None
+    # KS2 expected share by absence over KS2 minus all pupils, England 2018/19 (FACTS §11 [V1])
+    ks2_gap_absence_0: Share | None = None
+    ks2_gap_absence_0_1: Share | None = None
+    ks2_gap_absence_1_2: Share | None = None
 
 
 class AreaProfile(BaseModel):
     """A locality or district as the model sees it."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    display_name: str
+    name: ShortText = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
+    display_name: ShortText
     kind: Literal["locality", "district"]
-    description: str = ""
-    deprivation_rank_note: str | None = None
+    description: Text = ""
+    deprivation_rank_note: Text | None = None
     pupils: Pupils
     schools: Schools
     shares: Shares
@@ -154,15 +172,48 @@ def available_areas() -> list[str]:
     return sorted(p.stem for p in AREAS_DIR.glob("*.toml"))
 
 
-def read_toml(path: Path) -> dict:
-    """Read a TOML file or raise InputError naming the file and the line."""
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """Read a UTF-8 TOML file of bounded size and nesting, or raise InputError naming the file and the problem."""
+    path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        if path.is_dir():
+            raise InputError(path, None, "is a folder; give a .toml file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(path, None, f"file is larger than {MAX_FILE_BYTES:,} bytes; an input file is a few KB")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, None, "file not found") from None
+    except (OSError, ValueError) as err:
+        raise InputError(path, None, f"cannot read the file ({type(err).__name__})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(path, None, f"not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8 TOML"
+                         ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(path, None, f"malformed TOML: {err}") from None
+    except RecursionError:
+        raise InputError(path, None, f"tables or arrays nested too deeply (at most {MAX_DEPTH} levels)") from None
+    where = _too_deep(data)
+    if where is not None:
+        raise InputError(path, where, f"nested too deeply (at most {MAX_DEPTH} levels of tables and arrays)")
+    return data
+
+
+def _too_deep(data: object) -> str | None:
+    """The dotted place where nesting exceeds MAX_DEPTH, or None (iterative, so no recursion limit)."""
+    stack: list[tuple[object, str, int]] = [(data, "", 0)]
+    while stack:
+        obj, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where or "<top>"
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+        for key, value in items:
+            if isinstance(value, dict | list):
+                stack.append((value, f"{where}.{key}" if where else str(key), depth + 1))
+    return None
 
 
 def load_area(name_or_path: str | Path) -> AreaProfile:
@@ -170,7 +221,7 @@ def load_area(name_or_path: str | Path) -> AreaProfile:
     path = Path(name_or_path)
     if path.suffix != ".toml":
         candidate = AREAS_DIR / f"{name_or_path}.toml"
-        if not candidate.exists():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name_or_path)) or not candidate.is_file():
             raise InputError(None, "area", f"unknown area '{name_or_path}'; allowed: {', '.join(available_areas())}"
                              " or a path to an area .toml file")
         path = candidate

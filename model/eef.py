@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # Upper effect size of each whole month band 0..12 (FACTS §4 [E1]); negative effects are symmetric.
 _BAND_UPPER = np.array([0.01, 0.09, 0.18, 0.26, 0.35, 0.44, 0.52, 0.61, 0.69, 0.78, 0.87, 0.95, 1.00])
@@ -16,7 +17,7 @@ def months_band(effect_size: float) -> int:
     return int(np.sign(effect_size)) * m
 
 
-def months_of_progress(effect_size):
+def months_of_progress(effect_size: ArrayLike) -> np.ndarray:
     """Continuous months: linear between band mid-points (for averaging across runs); 12 per unit beyond 1."""
     es = np.asarray(effect_size, dtype=float)
     a = np.abs(es)

@@ -11,13 +11,19 @@ class InputError(ValueError):
     """A scenario, area or comparison file that cannot be used as written."""
 
     def __init__(self, path: str | Path | None, field: str | None, problem: str) -> None:
-        self.path = str(path) if path is not None else None
-        self.field = field
-        self.problem = problem
+        self.path = one_line(str(path)) if path is not None else None
+        self.field = one_line(field) if field is not None else None
+        self.problem = one_line(problem)
         where = self.path or "<input>"
-        if field:
-            where += f": field '{field}'"
-        super().__init__(f"{where}: {problem}")
+        if self.field:
+            where += f": field '{self.field}'"
+        super().__init__(f"{where}: {self.problem}")
+
+
+def one_line(text: str, limit: int = 600) -> str:
+    """User text made safe for a one-line message: control characters escaped, long text cut."""
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def from_validation_error(path: str | Path | None, err: ValidationError) -> InputError:

@@ -11,6 +11,7 @@ import xarray as xr
 from .agents import Child, Family, School
 from .calendar import Calendar
 from .errors import InputError
+from .interventions.parameters import split_overrides
 from .interventions.registry import REGISTRY
 from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
 from .mechanisms.day import refresh_child_facts, step_day
@@ -25,6 +26,7 @@ from .population import SchoolArrays, add_baseline_services, initial_states, pro
 from .results import Recorder
 from .rng import Streams
 from .scenario import Scenario, load_scenario
+from .starting_attainment import prior_ks2_record
 from .synthesis import synthesise
 
 # The daily mechanisms in order. `step` runs them as `step_day` (two fused passes with the same results, see
@@ -58,8 +60,10 @@ class LocalityModel(mesa.Model):
         self.streams = Streams(self.seed, self.replicate)
         super().__init__(rng=rng if rng is not None else self.streams.generator("mesa"))
         self.area = sc.area_profile
+        model_overrides, intervention_params = split_overrides({**sc.parameters, **(parameters or {})},
+                                                               sc.intervention_params, sc._path)
         try:
-            self.params = DEFAULTS.with_overrides({**sc.parameters, **(parameters or {})})
+            self.params = DEFAULTS.with_overrides(model_overrides)
         except KeyError as err:
             raise InputError(None, f"parameters.{err.args[0]}", "unknown parameter") from None
         pop = synthesise(self.area, self.params, self.streams.generator("synthesis"), pupils or sc.pupils)
@@ -97,12 +101,20 @@ class LocalityModel(mesa.Model):
         self.class_id = np.zeros(self.children.n, np.int32)
         self.refresh_schools()
         initial_states(self, self.streams.generator("initial_state"))
+        prior_ks2_record(self, self.streams.generator("ks2_record"))
         self.children.present[:] = True  # nobody starts the run on an absence spell
 
-        self.interventions = [REGISTRY[p.type](p) for p in sc.intervention_params]
+        self.school_year = 0  # index of the school year the children's year groups and enrolments refer to
+        self.interventions = [REGISTRY[p.type](p) for p in intervention_params]
         for iv in self.interventions:
+            if iv.params.start_day >= self.calendar.n_days:
+                raise InputError(sc._path, f"interventions ({iv.label}).start_day",
+                                 f"{iv.params.start_day} is not a school day of this run (0 to "
+                                 f"{self.calendar.n_days - 1} for {sc.years} year(s) of 190 days)")
             try:
                 iv.setup(self)
+                if iv.params.start_day == 0:
+                    iv.begin(self)
             except ValueError as err:
                 raise InputError(sc._path, f"interventions ({iv.label})", str(err)) from None
         self.refresh_schools()
@@ -172,8 +184,14 @@ class LocalityModel(mesa.Model):
         day = self._day
         self.today = self.calendar.school_day(day)
         self.children.at_breakfast[:] = False
+        starting = [iv for iv in self.interventions if not iv.started and day >= iv.params.start_day]
+        for iv in starting:
+            iv.begin(self)
+        if starting:
+            self.refresh_schools()
         for iv in self.interventions:
-            iv.apply(self, day)
+            if iv.started:
+                iv.apply(self, day)
         step_day(self, day)  # the MECHANISMS in order, fused into two passes
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
@@ -185,8 +203,10 @@ class LocalityModel(mesa.Model):
             self.recorder.year_end(self)
             if self.today.year + 1 < self.calendar.years:
                 progress_year(self, self.streams.generator(f"entrants:{self.today.year + 1}"))
+                self.school_year = self.today.year + 1
                 for iv in self.interventions:
-                    iv.new_year(self)
+                    if iv.started:
+                        iv.new_year(self)
                 self.refresh_schools()
         self._day += 1
         if self._day >= self.calendar.n_days:

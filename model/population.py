@@ -9,6 +9,7 @@ import numpy as np
 from .agents import Child, Service
 from .calendar import DAYS_PER_YEAR
 from .mechanisms.services import KINDS
+from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
 
@@ -30,6 +31,7 @@ class SchoolArrays:
         w = model.params.group("wellbeing")
         self.attendance_effect = np.array([s.attendance_effect for s in schools], np.float64)
         self.value_added_per_day = np.array([s.value_added / DAYS_PER_YEAR for s in schools], np.float64)
+        self.secondary = np.array([s.phase == "secondary" for s in schools], bool)
         camhs = model.services.of_kind("camhs")
         default_route = camhs[0].index if camhs else -1
         self.mh_route = np.array([s.mhst_service if s.mhst_service >= 0 else default_route for s in schools], np.int16)
@@ -95,11 +97,14 @@ def initial_states(model, rng: np.random.Generator) -> None:
 def progress_year(model, rng: np.random.Generator) -> None:
     """Year groups move up; Year 6 moves to secondary; each Year 11 leaver's row becomes a Reception entrant.
 
+    Entrants start from the Reception row of the area's attainment shifts, jointly with their new propensity.
+
     Simplified: each leaver is replaced by a Reception child of the same family (a younger sibling), so rolls
     and the family mix stay stable over a run; the family keeps its circumstances.
     """
     c, f, pop = model.children, model.families, model.population
     leavers = np.flatnonzero(c.year_group == 11)
+    add_year_to_ks2_record(c)
     c.year_group[c.year_group < 11] += 1
     movers = c.year_group == PRIMARY_YEARS
     c.school[movers] = f.home_secondary[c.family[movers]]
@@ -115,15 +120,15 @@ def progress_year(model, rng: np.random.Generator) -> None:
     c.send[leavers] = draw_send(c.fsm[leavers].astype(float), a_ehcp, a_ss, rng.random(n))
     c.propensity[leavers] = rng.normal(0.0, model.params["attendance.sd_child"], n)
     c.vision_uncorrected[leavers] = rng.random(n) < model.params["population.share_uncorrected_vision"]
-    other_mean, fsm_mean = pop.attainment_means
     school_off = np.array([s.attainment_offset for s in model.school_agents])[c.school[leavers]]
-    z = (np.where(c.fsm[leavers], fsm_mean, other_mean) + school_off
-         + attainment_offsets(c.send[leavers], c.eal[leavers], model.params) + rng.normal(0.0, pop.sd_within_z, n))
+    z = (pop.attainment_shift[0, c.fsm[leavers].astype(np.intp)] + school_off
+         + attainment_offsets(c.send[leavers], c.eal[leavers], model.params)
+         + residual(c.propensity[leavers], model.params, rng))
     c.attainment_z[leavers] = z
     c.attainment_start_z[leavers] = z
     for name in ("wears_glasses", "difficulty", "breakfast_enrolled", "at_breakfast", "hungry"):
         getattr(c, name)[leavers] = False
-    for name in ("exposure", "service_days", "mh_until", "youth_until"):
+    for name in ("exposure", "service_days", "mh_until", "youth_until", "ks2_possible", "ks2_attended"):
         getattr(c, name)[leavers] = 0
     c.present[leavers] = True
     c.mh_status[leavers] = NONE

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
 from .area import AreaProfile, load_area, read_toml
 from .errors import InputError, from_validation_error
+from .interventions.parameters import MODEL_GROUPS, parameter_rows, split_overrides
 from .interventions.registry import REGISTRY, InterventionParams
 from .outcomes import parse_headline
 from .params import DEFAULTS
+from .strict import MAX_INTERVENTIONS, MAX_LIST, MAX_PUPILS, MAX_SEED, SAFE_NAME, Integer, Number, ShortText, Text
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -21,18 +24,19 @@ class Scenario(BaseModel):
     """What a strategist edits: where, how long, which seed, which interventions."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=80)
-    title: str = Field("", max_length=120, description="a plain-language title for briefs (default: from the name)")
-    description: str = ""
-    headline: list[str] = Field(default_factory=list, max_length=6,
-                                description="outcomes the brief leads with, e.g. 'children_out_of_difficulty.girls'")
-    area: str
-    years: int = Field(1, ge=1, le=10)
-    seed: int = Field(20261123, ge=0)
-    first_year: int = Field(2025, ge=2000, le=2100)
-    pupils: int | None = Field(None, ge=100, description="rescale the area to this many pupils (tests, quick looks)")
-    parameters: dict[str, float] = Field(default_factory=dict)
-    interventions: list[dict[str, Any]] = Field(default_factory=list)
+    name: ShortText = Field(pattern=SAFE_NAME, max_length=80)
+    title: ShortText = Field("", max_length=120, description="a plain-language title for briefs (default: the name)")
+    description: Text = ""
+    headline: list[ShortText] = Field(default_factory=list, max_length=6,
+                                      description="outcomes the brief leads with, e.g. 'mothers_out_of_depression'")
+    area: Annotated[str, Strict(), Field(min_length=1, max_length=1000)]
+    years: Integer = Field(1, ge=1, le=10)
+    seed: Integer = Field(20261123, ge=0, le=MAX_SEED)
+    first_year: Integer = Field(2025, ge=2000, le=2100)
+    pupils: Integer | None = Field(None, ge=100, le=MAX_PUPILS,
+                                   description="rescale the area to this many pupils (tests, quick looks)")
+    parameters: dict[ShortText, Number] = Field(default_factory=dict, max_length=MAX_LIST)
+    interventions: list[dict[ShortText, Any]] = Field(default_factory=list, max_length=MAX_INTERVENTIONS)
     _path: Path | None = PrivateAttr(None)
     _area: AreaProfile | None = PrivateAttr(None)
     _interventions: list[InterventionParams] = PrivateAttr(default_factory=list)
@@ -51,24 +55,57 @@ class Scenario(BaseModel):
 
     def validate_all(self) -> Scenario:
         """Check the parts pydantic's field types cannot: parameter names, the area, each intervention."""
+        _ = self.area_profile
+        known = parameter_rows(self.intervention_params)
         for key in self.parameters:
-            if key not in DEFAULTS:
-                close = difflib.get_close_matches(key, list(DEFAULTS), n=3)
+            if key not in known:
+                close = difflib.get_close_matches(key, list(known), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see `actlocally params` for the names"
                 raise InputError(self._path, f"parameters.{key}", f"unknown parameter{hint}")
+            if key in DEFAULTS.rows:
+                check_in_prior(key, self.parameters[key], self._path, f"parameters.{key}")
+        split_overrides(self.parameters, self.intervention_params, self._path)  # values inside the fields' bounds
+        known = school_names(self.area_profile)
+        for i, p in enumerate(self.intervention_params):
+            chosen = getattr(p, "schools", None)
+            unknown = [n for n in chosen if n not in known] if isinstance(chosen, list) else []
+            if unknown:
+                raise InputError(self._path, f"interventions[{i}].schools", f"unknown school(s) {unknown}; area "
+                                 f"'{self.area_profile.name}' has: " + ", ".join(sorted(known)[:12])
+                                 + (" ..." if len(known) > 12 else ""))
         for i, entry in enumerate(self.headline):
             try:
                 parse_headline(entry)
             except ValueError as err:
                 raise InputError(self._path, f"headline[{i}]", str(err)) from None
-        _ = self.area_profile
-        _ = self.intervention_params
         labels = [p.label or p.type for p in self.intervention_params]
+        clash = sorted(set(labels) & MODEL_GROUPS)
+        if clash:
+            raise InputError(self._path, "interventions", f"label {clash} is the name of a model mechanism's "
+                             "parameter group; give the intervention another `label`")
         dup = {x for x in labels if labels.count(x) > 1}
         if dup:
             raise InputError(self._path, "interventions", f"two interventions share the label {sorted(dup)}; "
                              "give each a distinct `label`")
         return self
+
+
+def school_names(area: AreaProfile) -> set[str]:
+    """Names the area's schools can have: its named schools and the generated '<area> <phase> <i>' names."""
+    names = {s.name for s in area.schools.named}
+    for phase in ("primary", "secondary"):
+        count = int(getattr(area.schools, phase).value)
+        names |= {f"{area.display_name} {phase} {i + 1}" for i in range(count)}
+    return names
+
+
+def check_in_prior(key: str, value: float, path: Path | None, field: str) -> None:
+    """A scenario's parameter override is finite and inside the prior range from parameters.toml, or exactly 0
+    (which switches the term or mechanism off, as a scenario may do on purpose)."""
+    lo, hi = DEFAULTS.rows[key].prior
+    if not (math.isfinite(value) and (lo <= value <= hi or value == 0.0)):
+        raise InputError(path, field, f"{value!r} is outside the prior range [{lo:g}, {hi:g}] of {key} "
+                         f"({DEFAULTS.rows[key].unit}; source: {DEFAULTS.rows[key].source}); 0 switches it off")
 
 
 def _resolve_area(area: str, path: Path | None) -> AreaProfile:
@@ -87,9 +124,9 @@ def parse_interventions(entries: list[dict[str, Any]], path: Path | None) -> lis
     out = []
     for i, entry in enumerate(entries):
         kind = entry.get("type")
-        if kind not in REGISTRY:
+        if not isinstance(kind, str) or kind not in REGISTRY:
             raise InputError(path, f"interventions[{i}].type",
-                             f"unknown intervention '{kind}'; allowed: {', '.join(sorted(REGISTRY))}")
+                             f"unknown intervention {kind!r}; allowed: {', '.join(sorted(REGISTRY))}")
         try:
             out.append(REGISTRY[kind].Params.model_validate(entry))
         except ValidationError as err:

@@ -58,6 +58,8 @@ class ChildArrays(ArrayStore):
         "sessions_possible": np.int16,  # this academic year
         "sessions_attended": np.int16,
         "illness_sessions": np.int16,
+        "ks2_possible": np.int16,  # sessions possible in completed KS2 years (Years 3-5), prior years synthesised
+        "ks2_attended": np.int16,
         "term_possible": np.int16,  # this term
         "term_attended": np.int16,
         "term_illness": np.int16,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import expit
-from scipy.stats import norm
 
 from .area import AreaProfile
+from .matching import solve_intercept
 from .params import ParamTable
+from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
@@ -48,29 +48,7 @@ class Population:
     schools: list[SchoolSpec]
     n_neighbourhoods: int
     sen_intercepts: tuple[float, float]  # (EHCP, SEN support) log-odds for a non-FSM child
-    attainment_means: tuple[float, float]  # (other, FSM) mean starting z
-    sd_within_z: float = 0.9
-
-
-def _solve_intercept(slope_term: np.ndarray, target: float, weights: np.ndarray | None = None) -> float:
-    """Intercept a so that the (weighted) mean of expit(a + slope_term) equals target.
-
-    The mean rises monotonically with a, so Brent's method finds the root in about ten evaluations (bisection to
-    the same precision took sixty: a sixth of a 5,000-pupil model's build time).
-    """
-    target = float(np.clip(target, 1e-6, 1 - 1e-6))
-    w = np.ones_like(slope_term) if weights is None else weights
-    w = w / w.sum()
-
-    def gap(a: float) -> float:
-        return float(expit(a + slope_term) @ w) - target
-
-    lo, hi = -20.0, 20.0
-    if gap(lo) >= 0.0:  # beyond the bracket (a target share this extreme is not a real area): clamp, as before
-        return lo
-    if gap(hi) <= 0.0:
-        return hi
-    return float(brentq(gap, lo, hi, xtol=1e-13, rtol=1e-15))
+    attainment_shift: np.ndarray  # (year group, FSM) shift of starting z; Reception entrants take row 0
 
 
 def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -146,11 +124,11 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     families.fsm_eligible[:] = depr > q_fsm
     q_li = np.quantile(depr, 1.0 - area.shares.low_income_households.value)
     families.low_income[:] = (depr > q_li) | families.fsm_eligible
-    a_food = _solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
+    a_food = solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
     families.food_insecure[:] = rng.random(nbh.size) < expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
-    a_dep = _solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
+    a_dep = solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
     families.parent_depressed[:] = rng.random(nbh.size) < expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
-    a_eal = _solve_intercept(nb_eal[nbh], area.shares.eal.value, weights=kids_per_family + 1e-12)
+    a_eal = solve_intercept(nb_eal[nbh], area.shares.eal.value, weights=kids_per_family + 1e-12)
     families.eal[:] = rng.random(nbh.size) < expit(a_eal + nb_eal[nbh])
     eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
     families.engagement_base[:] = eng
@@ -165,16 +143,16 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     children.eal[:] = families.eal[family]
     children.female[:] = rng.random(n) < p["share_girls"]
     fsm = children.fsm.astype(float)
-    a_ehcp = _solve_intercept(np.log(_OR_EHCP_FSM) * fsm, area.shares.ehcp.value)
-    a_ss = _solve_intercept(np.log(_OR_SEN_SUPPORT_FSM) * fsm, area.shares.sen_support.value)
+    a_ehcp = solve_intercept(np.log(_OR_EHCP_FSM) * fsm, area.shares.ehcp.value)
+    a_ss = solve_intercept(np.log(_OR_SEN_SUPPORT_FSM) * fsm, area.shares.sen_support.value)
     children.send[:] = draw_send(fsm, a_ehcp, a_ss, rng.random(n))
     children.school[:] = np.where(year_group < PRIMARY_YEARS, families.home_primary[family],
                                   families.home_secondary[family])
     children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
     children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
 
-    means = _starting_attainment(children, schools, area, params, rng)
-    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), means)
+    shift = _starting_attainment(children, schools, area, params, rng)
+    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift)
     for s, spec in enumerate(schools):
         spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
     return pop
@@ -195,25 +173,16 @@ def attainment_offsets(send: np.ndarray, eal: np.ndarray, params: ParamTable) ->
 
 
 def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area: AreaProfile,
-                         params: ParamTable, rng: np.random.Generator) -> tuple[float, float]:
-    """Draw starting z so the area's KS2 shares (disadvantaged, other) hold at the Year 6 threshold.
-
-    Simplification: every year group stands where the area's Year 6 pupils stand against the nation.
-    """
-    n = children.n
+                         params: ParamTable, rng: np.random.Generator) -> np.ndarray:
+    """Starting z per child, jointly with attendance propensity and per year group (see model/starting_attainment)."""
     school_off = np.array([s.attainment_offset for s in schools])[children.school]
-    raw = attainment_offsets(children.send, children.eal, params) + school_off + rng.normal(0.0, 0.9, n)
-    t6 = norm.ppf(1.0 - params["attainment.expected_share_year6"])
-    means = []
-    for is_fsm, share in ((False, area.observed.ks2_expected_other.value),
-                          (True, area.observed.ks2_expected_disadvantaged.value)):
-        sel = children.fsm == is_fsm
-        c = t6 - np.quantile(raw[sel], 1.0 - share) if sel.any() else 0.0
-        raw[sel] += c
-        means.append(float(c))
-    children.attainment_z[:] = raw
-    children.attainment_start_z[:] = raw
-    return means[0], means[1]
+    base = attainment_offsets(children.send, children.eal, params) + school_off
+    z, table = draw_starting_attainment(base, children.fsm, children.year_group, children.propensity,
+                                        (area.observed.ks2_expected_other.value,
+                                         area.observed.ks2_expected_disadvantaged.value), params, rng)
+    children.attainment_z[:] = z
+    children.attainment_start_z[:] = z
+    return table
 
 
 def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,

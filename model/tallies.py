@@ -13,6 +13,8 @@ from enum import IntEnum
 import numpy as np
 from numba import njit
 
+from .starting_attainment import assessed_z
+
 N_CELLS = 4
 
 
@@ -50,7 +52,7 @@ class CellSum(IntEnum):
 
 @njit(cache=True)
 def _tally(fsm, female, family, school, possible, attended, illness, difficulty, year_group, attainment_z,
-           attainment_start_z, thresholds, cells_out, schools_out, family_cells, sums_out):
+           assessed_z, attainment_start_z, thresholds, cells_out, schools_out, family_cells, sums_out):
     for i in range(fsm.shape[0]):
         k = 2 * np.intp(fsm[i]) + np.intp(female[i])
         z = attainment_z[i]
@@ -68,7 +70,7 @@ def _tally(fsm, female, family, school, possible, attended, illness, difficulty,
         thr = thresholds[year_group[i]]
         if not np.isnan(thr):  # an assessed year group
             cells_out[k, CellTally.ASSESSED] += 1
-            cells_out[k, CellTally.EXPECTED] += attainment_z[i] >= thr
+            cells_out[k, CellTally.EXPECTED] += assessed_z[i] >= thr
         if p > 0:
             persistent = 10 * missed >= p
             cells_out[k, CellTally.WITH_SESSIONS] += 1
@@ -86,6 +88,8 @@ def tally(model, possible: np.ndarray, attended: np.ndarray, illness: np.ndarray
           thresholds: dict[int, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Integer tallies of these session counters and today's state, and attainment sums.
 
+    The expected standard is counted on the measured score (z plus this year's test error, `assessed_z`).
+
     Returns (cells x CellTally, schools x SchoolTally, per family a bit 1 << cell for each cell it has children in,
     cells x CellSum float64 sums).
     """
@@ -98,5 +102,6 @@ def tally(model, possible: np.ndarray, attended: np.ndarray, illness: np.ndarray
     family_cells = np.zeros(model.families.n, np.uint8)
     sums = np.zeros((N_CELLS, len(CellSum)))
     _tally(c.fsm, c.female, c.family, c.school, possible, attended, illness, c.difficulty, c.year_group,
-           c.attainment_z, c.attainment_start_z, thr, cells, schools, family_cells, sums)
+           c.attainment_z, assessed_z(model).astype(np.float32), c.attainment_start_z, thr, cells, schools,
+           family_cells, sums)
     return cells, schools, family_cells, sums

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+import pytest
 from actlocally.model.locality import LocalityModel
-from actlocally.model.params import DEFAULTS
+from actlocally.model.params import DEFAULTS, load_parameters
 
 
 def test_batch_run_on_locality_model():
@@ -19,11 +20,27 @@ def test_batch_run_on_locality_model():
     assert all(0.5 < r["attendance_today"] <= 1.0 for r in last)
 
 
-def test_every_parameter_has_unit_source_and_prior():
-    for key, p in DEFAULTS.rows.items():
-        assert p.unit and p.source, key
-        assert p.prior[0] <= p.value <= p.prior[1], key
-    assert len(DEFAULTS.free()) >= 10
+@pytest.mark.parametrize("row, problem", [
+    ('value = 0.9\nprior = [0.0, 0.5]\nunit = "1"\nsource = "assumption"', "outside its prior range"),
+    ('value = 0.1\nprior = [0.0, 0.5]\nunit = ""\nsource = "assumption"', "unit"),
+    ('value = 0.1\nprior = [0.0, 0.5]\nunit = "1"', "source"),
+    ('value = 0.1\nprior = [0.0, 0.5]\nunit = "1"\nsource = "a"\nsorce = "typo"', "sorce"),
+])
+def test_a_parameter_row_without_unit_source_or_prior_is_refused_by_name(tmp_path, row, problem):
+    """The table's rules are enforced when a file loads (the shipped table loads at import, so it obeys them)."""
+    path = tmp_path / "parameters.toml"
+    path.write_text(f"[hunger.p_new]\n{row}\n")
+    with pytest.raises(ValueError, match=rf"parameters.toml: parameter 'hunger.p_new':(.|\n)*{problem}"):
+        load_parameters(path)
+
+
+def test_every_parameter_row_is_read_by_the_model_code():
+    """A row nothing reads would be calibrated and swept for nothing (its name appears in model/ code)."""
+    root = Path(__file__).resolve().parent.parent / "model"
+    code = "\n".join(p.read_text() for p in root.rglob("*.py"))
+    unread = [k for k in DEFAULTS.rows if not re.search(rf"\b{re.escape(k.split('.', 1)[1])}\b", code)]
+    assert unread == []
+    assert set(DEFAULTS.free()) <= set(DEFAULTS.rows) and len(DEFAULTS.free()) >= 10
 
 
 def test_no_global_randomness_in_model_code():

@@ -158,9 +158,18 @@ def test_posterior_ranges_are_weighted_5_to_95_percent_quantiles(tmp_path):
     path = tmp_path / "keighley.nc"
     xr.Dataset({"attendance.a0": ("particle", a0), "attendance.sd_child": ("particle", sd),
                 "weight": ("particle", w)}).to_netcdf(path, engine="h5netcdf")
-    (lo, hi), _ = posterior_ranges(path, ["attendance.a0", "attendance.sd_child"])
-    assert (lo, hi) == tuple(weighted_quantiles(a0, w, (0.05, 0.95)))
-    assert 3.8 < lo < 4.1 and 4.5 < hi < 4.8
+    (lo, hi), (sd_lo, sd_hi) = posterior_ranges(path, ["attendance.a0", "attendance.sd_child"])
+    # by definition, not through the helper: 5% (95%) of the weight lies below lo (hi), within one particle's weight
+    for x, (q_lo, q_hi) in ((a0, (lo, hi)), (sd, (sd_lo, sd_hi))):
+        for q, value in ((0.05, q_lo), (0.95, q_hi)):
+            assert abs(w[x < value].sum() / w.sum() - q) <= w.max() / w.sum()
+    assert 3.8 < lo < 4.1 and 4.5 < hi < 4.8 and 1.0 < sd_lo < 1.1 and 1.7 < sd_hi < 1.8
+    # the weights, not the particle count, decide: particles of weight 0 never widen the range
+    w_cut = np.where((a0 > 4.2) & (a0 < 4.4), w, 0.0)
+    xr.Dataset({"attendance.a0": ("particle", a0), "weight": ("particle", w_cut)}).to_netcdf(
+        tmp_path / "cut.nc", engine="h5netcdf")
+    ((lo, hi),) = posterior_ranges(tmp_path / "cut.nc", ["attendance.a0"])
+    assert 4.2 <= lo < 4.23 and 4.37 < hi <= 4.4
     equal = weighted_quantiles(np.arange(101.0), np.ones(101), (0.05, 0.95))
     np.testing.assert_allclose(equal, (5.0, 95.0), atol=0.6)
     with pytest.raises(InputError, match="attendance.b_fsm"):

@@ -14,6 +14,7 @@ from pathlib import Path
 from actlocally.experiments.brief.charts import all_charts
 from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number, brief_data
 from actlocally.experiments.brief.meta import plain_date
+from actlocally.model.errors import InputError
 from actlocally.model.outcomes import METRIC
 from actlocally.runtime.storage import atomic_path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -138,7 +139,10 @@ def write_page_png(pdf: Path, png: Path, page: int = 0, scale: float = 1.4) -> P
 
 def output_paths(out: Path | None, folder: Path, scenario: str) -> tuple[Path, Path]:
     """(html, pdf) for `--out PATH`: PATH.html and PATH.pdf (a .html/.pdf suffix is dropped); default in `folder`."""
-    out = out or folder / f"brief_{scenario}"
+    if out is None:
+        out = folder / f"brief_{scenario}"
+        if out.resolve().parent != folder.resolve():  # a scenario name from the file must not leave the folder
+            raise InputError(folder, "scenario", f"scenario name {scenario!r} would write outside {folder}")
     if out.suffix.lower() in (".html", ".htm", ".pdf"):
         out = out.with_suffix("")
     return out.with_name(out.name + ".html"), out.with_name(out.name + ".pdf")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from actlocally.experiments.cli.common import console, fail
+from actlocally.experiments.cli.common import console, fail, plain
 from actlocally.model.errors import InputError
 
 
@@ -25,4 +25,4 @@ def brief(
         files = write_brief(comparison, scenario, out, png)
     except InputError as err:
         fail(err)
-    console.print("written: " + ", ".join(str(p) for p in (files.html, files.pdf, files.png) if p))
+    console.print("written: " + ", ".join(plain(p) for p in (files.html, files.pdf, files.png) if p))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from actlocally.experiments.cli.common import console, err_console, fail
+from actlocally.experiments.cli.common import console, err_console, fail, plain
 from actlocally.model.errors import InputError
 from rich.table import Table
 
@@ -39,14 +39,18 @@ def calibrate(
         posterior = load_posterior(area) if report else None
     except InputError as err:
         fail(err)
+    report_dir = out / "calibration" / (Path(area).stem if Path(area).suffix else area)
+    if report and report_dir.resolve().parent != (out / "calibration").resolve():
+        fail(InputError(None, "AREA", f"'{area}' would write outside {out / 'calibration'}; give an area name "
+                        "or a targets file"))
     with Executor(workers, scheduler) as ex:
         if report:
             from actlocally.calibration.report import write_report
 
             with console.status(f"predictive check: {draws} runs from the posterior"):
-                path, table = write_report(posterior, targets, out / "calibration" / area, ex, draws=draws)
+                path, table = write_report(posterior, targets, report_dir, ex, draws=draws)
             _check_table(table, area)
-            console.print(f"report: {path}")
+            console.print(f"report: {plain(path)}")
             return
         _fit(area, targets, ex, populations, particles, seed, pupils, max_moved)
 
@@ -56,7 +60,7 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     fitted = [k for k, t in targets.targets.items() if t.fit]
-    err_console.print(f"[bold]{area}[/]: ABC-SMC, {populations} generations x {particles} particles, "
+    err_console.print(f"[bold]{plain(area)}[/]: ABC-SMC, {populations} generations x {particles} particles, "
                       f"{pupils} pupils a run, fitting {len(fitted)} targets; a Morris screen first picks the "
                       f"(at most {max_moved}) parameters the kernel moves")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -71,7 +75,7 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
         result = run_abc(area, populations=populations, particles=particles, seed=seed, pupils=pupils,
                          executor=ex, targets=targets, max_moved=max_moved, on_generation=on_generation)
     post = result.posterior
-    table = Table(title=f"{area}: posterior of the free parameters (weighted mean and 90% interval)")
+    table = Table(title=f"{plain(area)}: posterior of the free parameters (weighted mean and 90% interval)")
     moved = str(post.attrs["kernel_parameters"]).split()
     for col in ("parameter", "prior", "proposal", "posterior mean", "5%", "95%"):
         table.add_column(col, justify="right" if col != "parameter" else "left", no_wrap=col == "parameter")
@@ -93,11 +97,11 @@ def _fit(area, targets, ex, populations: int, particles: int, seed: int, pupils:
 
 
 def _check_table(table, area: str) -> None:
-    out = Table(title=f"{area}: posterior predictive check (is the observed value inside the simulated 90%?)")
+    out = Table(title=f"{plain(area)}: posterior predictive check (is the observed value inside the simulated 90%?)")
     for col in ("target", "observed", "simulated median", "simulated 90%", "inside"):
         out.add_column(col)
     for r in table.itertuples():
-        out.add_row(r.target + ("" if r.fitted else " (not fitted)"), f"{r.observed:.3f}",
+        out.add_row(plain(r.target) + ("" if r.fitted else " (not fitted)"), f"{r.observed:.3f}",
                     f"{r.simulated_median:.3f}", f"{r.simulated_low_5pct:.3f} to {r.simulated_high_95pct:.3f}",
                     "[green]yes[/]" if r.inside_90pct else "[red]no[/]")
     console.print(out)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from actlocally.experiments.cli.common import console, err_console, fail
+from actlocally.experiments.cli.common import console, err_console, fail, plain
 from actlocally.model.errors import InputError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -55,9 +55,14 @@ def compare(
         attach_posteriors(plan, posterior)
     except InputError as err:
         fail(err)
-    out_dir = out / plan.name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _run_plan(plan, out_dir, workers, scheduler)
+    from actlocally.runtime.folder_lock import folder_lock
+
+    out_dir = out / plan.name  # plan.name is a checked single folder name, so out_dir is inside `out`
+    try:
+        with folder_lock(out_dir):
+            _run_plan(plan, out_dir, workers, scheduler)
+    except InputError as err:
+        fail(err)
 
 
 def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None) -> None:
@@ -69,17 +74,18 @@ def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None) -> None:
     params = ("parameters from the posterior of " + ", ".join(sorted(plan.posteriors))) if plan.posteriors \
         else "default parameters"
     err_console.print(f"[bold]{plan.name}[/]: {len(plan.scenarios)} scenarios x {plan.replicates} replicates, "
-                      f"seed {plan.seed}, {params}, {where}; checkpoints in {out_dir / 'runs.zarr'}")
+                      f"seed {plan.seed}, {params}, {plain(where)}; checkpoints in {plain(out_dir / 'runs.zarr')}")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                   TimeRemainingColumn(), console=err_console) as progress:
         task = progress.add_task("starting workers", total=len(plan.scenarios) * plan.replicates)
         with Executor(workers, scheduler) as ex:
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, description="running")
-            ds = run_comparison(plan, ex, out_dir, on_progress)
+            ds = run_comparison(plan, ex, out_dir, on_progress,
+                                on_message=lambda text: progress.console.print(plain(text)))
             memory = ex.worker_peak_memory_mb()
     table, written = write_comparison_outputs(ds, out_dir)
     console.print(rich_table(table, plan.title or plan.name))
     console.print(group_table(table))
     console.print(f"peak memory per worker: {', '.join(f'{v:,.0f} MB' for v in memory.values())}")
-    console.print("written: " + ", ".join(str(p) for p in written))
+    console.print("written: " + ", ".join(plain(p) for p in written))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from actlocally.experiments.cli.common import console, fail
+from actlocally.experiments.cli.common import console, fail, plain
 from actlocally.model.area import AREAS_DIR, available_areas, load_area, read_toml
 from actlocally.model.errors import InputError
 from rich.table import Table
@@ -34,12 +34,12 @@ def validate(file: Annotated[Path, typer.Argument(help="a scenario or area .toml
         data = read_toml(file)
         if "pupils" in data and "shares" in data:
             a = load_area(file)
-            console.print(f"[green]ok[/]: area profile '{a.name}' ({a.display_name})")
+            console.print(f"[green]ok[/]: area profile '{a.name}' ({plain(a.display_name)})")
         else:
             sc = load_scenario(file)
             ivs = ", ".join(p.label or p.type for p in sc.intervention_params) or "none"
-            console.print(f"[green]ok[/]: scenario '{sc.name}' on area '{sc.area}', {sc.years} year(s), "
-                          f"interventions: {ivs}")
+            console.print(f"[green]ok[/]: scenario '{sc.name}' on area '{plain(sc.area)}', {sc.years} year(s), "
+                          f"interventions: {plain(ivs)}")
     except InputError as err:
         fail(err)
 

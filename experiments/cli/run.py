@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from actlocally.experiments.cli.common import console, err_console, fail
+from actlocally.experiments.cli.common import check_output_file, console, err_console, fail, plain
 from actlocally.model.errors import InputError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -41,14 +41,16 @@ def run(
             post = load_posterior(sc.area) if has_posterior(sc.area) else None
         else:
             post = None if posterior == "none" else load_posterior(posterior)
+        out = out or Path("outputs") / f"{sc.name}.nc"
+        for path, option in ((out, "--out"), (children, "--children")):
+            check_output_file(path, option)
     except InputError as err:
         fail(err)
-    out = out or Path("outputs") / f"{sc.name}.nc"
     batch = replicates > 1 and (scheduler is not None or workers != 0)
     total, unit = (replicates, "replicates") if batch else (replicates * sc.years * 190, "school days")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn(unit), TimeRemainingColumn(), console=err_console) as progress:
-        task = progress.add_task(f"{sc.name}", total=total)
+        task = progress.add_task(plain(sc.name), total=total)
         try:
             if batch:
                 from actlocally.runtime.executor import Executor, default_workers
@@ -66,7 +68,7 @@ def run(
     if children is not None:
         write_netcdf_atomic(micro, children)
     _summary(ds)
-    console.print(f"results: {out}" + (f"\nchild microdata: {children}" if children else ""))
+    console.print(f"results: {plain(out)}" + (f"\nchild microdata: {plain(children)}" if children else ""))
 
 
 def _summary(ds) -> None:

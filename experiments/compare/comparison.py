@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import actlocally
 import numpy as np
@@ -21,28 +22,32 @@ from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
 from actlocally.model.locality import LocalityModel
 from actlocally.model.metadata import git_commit
+from actlocally.model.provenance import code_digest, parameters_json, scenario_inputs
 from actlocally.model.scenario import SCENARIOS_DIR, Scenario, builtin_scenarios, load_scenario
+from actlocally.model.strict import MAX_LIST, MAX_PUPILS, MAX_SEED, SAFE_NAME, Integer, ShortText, Text
 from actlocally.runtime.executor import Executor
-from actlocally.runtime.run_store import RunStore, fingerprint
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from actlocally.runtime.run_store import PrepareReport, RunStore, fingerprint
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
-SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
+Ref = Annotated[str, Strict(), Field(min_length=1, max_length=1000)]
+
 COMPARISONS_DIR = SCENARIOS_DIR / "comparisons"
-PRESENTATION = {"title", "headline"}  # scenario fields that change how results are told, not the runs
 
 
 class ComparisonFile(BaseModel):
     """A comparison as written in TOML: baselines (one per area) and the scenarios to set against them."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=SAFE_NAME, max_length=80, description="also the output folder: outputs/<name>/")
-    title: str = ""
-    description: str = ""
-    baselines: list[str] = Field(min_length=1, description="scenario names or paths; one per area")
-    scenarios: list[str] = Field(min_length=1, description="scenario names or paths, paired with their area baseline")
-    replicates: int = Field(20, ge=1, le=100_000)
-    seed: int | None = Field(None, ge=0, description="one seed for every scenario (default: the first baseline's)")
-    pupils: int | None = Field(None, ge=100, description="rescale every area to this many pupils")
+    name: ShortText = Field(pattern=SAFE_NAME, max_length=80, description="also the output folder: outputs/<name>/")
+    title: ShortText = ""
+    description: Text = ""
+    baselines: list[Ref] = Field(min_length=1, max_length=MAX_LIST, description="scenario names or paths; one per area")
+    scenarios: list[Ref] = Field(min_length=1, max_length=MAX_LIST,
+                                 description="scenario names or paths, paired with their area baseline")
+    replicates: Integer = Field(20, ge=1, le=100_000)
+    seed: Integer | None = Field(None, ge=0, le=MAX_SEED,
+                                 description="one seed for every scenario (default: the first baseline's)")
+    pupils: Integer | None = Field(None, ge=100, le=MAX_PUPILS, description="rescale every area to this many pupils")
     _path: Path | None = PrivateAttr(None)
 
 
@@ -89,8 +94,8 @@ def simulate(spec: RunSpec) -> xr.Dataset:
 def _resolve(ref: str, base_dir: Path | None, path: Path | None, field: str) -> Scenario:
     """A scenario reference: a path (relative to the comparison file) or the name of a built-in scenario."""
     candidates = [Path(ref)] + ([base_dir / ref] if base_dir else [])
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None and (SCENARIOS_DIR / f"{ref}.toml").is_file():
+    found = next((c for c in candidates if _is_file(c)), None)
+    if found is None and re.fullmatch(SAFE_NAME, ref) and (SCENARIOS_DIR / f"{ref}.toml").is_file():
         found = SCENARIOS_DIR / f"{ref}.toml"
     if found is None:
         names = ", ".join(p.stem for p in builtin_scenarios())
@@ -98,11 +103,19 @@ def _resolve(ref: str, base_dir: Path | None, path: Path | None, field: str) -> 
     return load_scenario(found)
 
 
+def _is_file(path: Path) -> bool:
+    """`path.is_file()` that answers False for names the OS cannot take (NUL bytes, too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def plan_comparison(baselines: list[Scenario], scenarios: list[Scenario], *, name: str, replicates: int,
                     seed: int | None = None, pupils: int | None = None, path: Path | None = None,
                     title: str = "", description: str = "") -> Plan:
     """Pair each scenario with its area's baseline and check the pairs can be compared."""
-    if not re.match(SAFE_NAME, name) or len(name) > 80:
+    if not re.fullmatch(SAFE_NAME, name) or len(name) > 80:
         raise InputError(path, "name", "a comparison name is letters, digits, '_' and '-' (it names the output "
                          "folder, so no '/', '..' or spaces), at most 80 characters")
     by_area: dict[str, Scenario] = {}
@@ -161,28 +174,39 @@ def is_comparison_file(path: Path | str) -> bool:
 
 
 def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
-                   on_progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+                   on_progress: Callable[[int, int], None] | None = None,
+                   on_message: Callable[[str], None] | None = None) -> xr.Dataset:
     """Run every (scenario, replicate) not already in `out_dir/runs.zarr`, then assemble the comparison.
 
     Finished runs are stored as they arrive, so rerunning after an interruption skips them; the final Dataset is
-    always read back from the store, so resumed and uninterrupted batches give identical results.
+    always read back from the store, so resumed and uninterrupted batches give identical results. A stored run is
+    reused only if everything that determines its numbers is unchanged (`model.provenance`: resolved parameters
+    and posterior draw, area content, interventions, seed, population, replicate, model code) and its checksum
+    holds; `on_message` hears how many were reused, e.g. "12 of 300 runs reused, 288 to run".
     """
     store = RunStore(out_dir / "runs.zarr")
-    todo: list[tuple[str, RunSpec]] = []
+    todo: list[tuple[str, RunSpec, str]] = []
+    report = PrepareReport()
+    code = code_digest()
     for name, sc in plan.scenarios.items():
         post = plan.posteriors.get(sc.area)
-        key = fingerprint(sc.model_dump(mode="json", exclude=PRESENTATION), plan.seed, plan.pupils,
+        key = fingerprint(scenario_inputs(sc, seed=plan.seed, pupils=plan.pupils, code=code),
                           actlocally.__version__, posterior_id(post) if post is not None else None)
-        done = store.prepare(name, key)
-        todo += [(name, RunSpec(sc, plan.seed, r, plan.pupils, _draw(post, plan.seed, r)))
+        draws = {r: _draw(post, plan.seed, r) for r in range(plan.replicates)}
+        run_keys = {r: fingerprint(key, r, draws[r]) for r in draws}
+        done = store.prepare(name, key, run_keys)
+        report.add(store.report)
+        todo += [(name, RunSpec(sc, plan.seed, r, plan.pupils, draws[r]), run_keys[r])
                  for r in range(plan.replicates) if r not in done]
     total = len(plan.scenarios) * plan.replicates
     finished = total - len(todo)
+    if on_message:
+        on_message(report.message(total))
     if on_progress:
         on_progress(finished, total)
-    for i, ds in executor.map_unordered(simulate, [spec for _, spec in todo]):
-        name, spec = todo[i]
-        store.put(name, spec.replicate, ds)
+    for i, ds in executor.map_unordered(simulate, [spec for _, spec, _ in todo]):
+        name, spec, run_key = todo[i]
+        store.put(name, spec.replicate, ds, key=run_key)
         finished += 1
         if on_progress:
             on_progress(finished, total)
@@ -222,7 +246,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
             "scenario_title": sc.title, "headline": ", ".join(sc.headline),
             "years": sc.years, "population_scale": run["population_scale"],
             "pupils_simulated": run["pupils_simulated"], "interventions": run["interventions"],
-            "scenario_json": run["scenario_json"], "parameters_json": run["parameters_json"],
+            "scenario_json": run["scenario_json"], "parameters_json": parameters_json(sc),
             "posterior": posterior_id(plan.posteriors[sc.area]) if sc.area in plan.posteriors else "none",
         }
         post = plan.posteriors.get(sc.area)
@@ -252,6 +276,12 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
     return out
 
 
+def intervention_labels(one: xr.Dataset) -> list[str]:
+    """A scenario's intervention labels, read from its stored scenario JSON (as the model names them)."""
+    sc = Scenario.model_validate_json(str(one["scenario_json"].values))
+    return [str(entry.get("label") or entry.get("type")) for entry in sc.interventions]
+
+
 def scenario_slice(ds: xr.Dataset, name: str) -> xr.Dataset:
     """One scenario's results, trimmed to its own schools, services, interventions, terms and years."""
     one = ds.sel(scenario=name)
@@ -261,7 +291,6 @@ def scenario_slice(ds: xr.Dataset, name: str) -> xr.Dataset:
     for dim, var in (("school", "attendance_rate_school"), ("service", "queue_length_mean")):
         if dim in one.dims:
             keep[dim] = np.asarray(one[var].notnull().any([d for d in one[var].dims if d != dim]))
-    if "intervention" in one.dims:
-        labels = [x for x in str(one["interventions"].values).split(", ") if x and x != "none"]
-        keep["intervention"] = np.isin(one["intervention"].values, labels)
+    if "intervention" in one.dims:  # labels from the scenario itself (data), never split out of a joined string
+        keep["intervention"] = np.isin(one["intervention"].values, intervention_labels(one))
     return one.isel(keep)

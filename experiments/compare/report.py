@@ -16,6 +16,7 @@ from actlocally.experiments.compare.effects import (
 )
 from actlocally.experiments.compare.plots import all_charts
 from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
+from rich.markup import escape
 from rich.table import Table
 
 # decimals shown per unit in the terminal table (the CSV keeps full precision)
@@ -61,12 +62,13 @@ def rich_table(table: pd.DataFrame, title: str, group: str = "all") -> Table:
     sub = table[table["group"] == group]
     scenarios = list(dict.fromkeys(sub["scenario"]))
     reps = int(sub["replicates"].iloc[0]) if len(sub) else 0
-    out = Table(title=f"{title}\nchange against baseline, {group} pupils: mean (90% interval over {reps} replicates)",
+    out = Table(title=f"{escape(title)}\nchange against baseline, {group} pupils: mean (90% interval over {reps} "
+                      "replicates)",
                 show_lines=True)
     out.add_column("outcome (last year of the run)")
     for s in scenarios:
         base = sub.loc[sub["scenario"] == s, "baseline"].iloc[0]
-        out.add_column(f"{s}\n[dim]vs {base}[/]", justify="right")
+        out.add_column(f"{escape(str(s))}\n[dim]vs {escape(str(base))}[/]", justify="right")
     for m in (*ALL_METRICS, *COST_METRICS.values()):
         if not m.by_group and group != "all":
             continue
@@ -91,5 +93,5 @@ def group_table(table: pd.DataFrame, metric: str = "persistent_absence_pp") -> T
         out.add_column(g, justify="right")
     for s in dict.fromkeys(sub["scenario"]):
         rows = sub[sub["scenario"] == s].set_index("group")
-        out.add_row(s, *(cell(rows.loc[g]) for g in groups))
+        out.add_row(escape(str(s)), *(cell(rows.loc[g]) for g in groups))
     return out

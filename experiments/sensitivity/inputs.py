@@ -13,13 +13,14 @@ sweep over a posterior asks which of the parameters still uncertain after calibr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
+from actlocally.calibration.posterior import open_posterior
 from actlocally.experiments.compare.effects import GROUPS, METRIC
 from actlocally.model.errors import InputError
-from actlocally.model.params import DEFAULTS
+from actlocally.model.params import DEFAULTS, Param
 
 POSTERIOR_QUANTILES = (0.05, 0.95)
 
@@ -36,22 +37,27 @@ class Output:
         return f"{self.outcome}[{self.group}]"
 
 
-def select_parameters(spec: str, fixed: Iterable[str] = ()) -> list[str]:
+def select_parameters(spec: str, fixed: Iterable[str] = (), rows: Mapping[str, Param] | None = None) -> list[str]:
     """Names to vary: `free` (the calibration-free set), `all`, or a comma-separated list of table names.
+
+    `rows` are every name the scenario knows (`parameter_rows`: the model's table and its interventions' declared
+    parameters, e.g. `breakfast_club.p_enrol`); `all` and a list may name intervention parameters, `free` is the
+    model's calibration-free set.
 
     Parameters set in the scenario's own `[parameters]` table (`fixed`) are held at that value: `free` and `all`
     leave them out, and naming one is an error, since the scenario has switched it off on purpose.
     """
     fixed = set(fixed)
+    rows = DEFAULTS.rows if rows is None else rows
     spec = spec.strip()
     if spec in ("free", "all"):
-        names = DEFAULTS.free() if spec == "free" else list(DEFAULTS.rows)
+        names = DEFAULTS.free() if spec == "free" else list(rows)
         names = [n for n in names if n not in fixed]
     else:
         names = [n.strip() for n in spec.split(",") if n.strip()]
         for n in names:
-            if n not in DEFAULTS.rows:
-                close = [k for k in DEFAULTS.rows if k.endswith("." + n.split(".")[-1])]
+            if n not in rows:
+                close = [k for k in rows if k.endswith("." + n.split(".")[-1])]
                 hint = f" (did you mean {', '.join(close)}?)" if close else " (see `actlocally params`)"
                 raise InputError(None, "--parameters", f"unknown parameter '{n}'{hint}; give 'free', 'all' or "
                                  "names from model/parameters.toml separated by commas")
@@ -65,10 +71,12 @@ def select_parameters(spec: str, fixed: Iterable[str] = ()) -> list[str]:
     return names
 
 
-def parameter_ranges(names: list[str], ranges: str = "prior") -> tuple[list[tuple[float, float]], str]:
+def parameter_ranges(names: list[str], ranges: str = "prior",
+                     rows: Mapping[str, Param] | None = None) -> tuple[list[tuple[float, float]], str]:
     """(lo, hi) per parameter and a description of where they came from: `prior` or `posterior:PATH.nc`."""
+    rows = DEFAULTS.rows if rows is None else rows
     if ranges == "prior":
-        return [tuple(map(float, DEFAULTS.rows[n].prior)) for n in names], "prior ranges (model/parameters.toml)"
+        return [tuple(map(float, rows[n].prior)) for n in names], "prior ranges (model/parameters.toml)"
     if ranges.startswith("posterior:"):
         path = Path(ranges.removeprefix("posterior:"))
         return posterior_ranges(path, names), f"posterior 5%-95% weighted quantiles ({path})"
@@ -77,19 +85,8 @@ def parameter_ranges(names: list[str], ranges: str = "prior") -> tuple[list[tupl
 
 def posterior_ranges(path: Path, names: list[str]) -> list[tuple[float, float]]:
     """5%-95% weighted quantiles of each parameter over a stored posterior's particles (see module docstring)."""
-    import xarray as xr
-
-    if not path.is_file():
-        raise InputError(path, None, "no such posterior file (expected a NetCDF with a 'particle' dimension)")
-    try:
-        ds = xr.load_dataset(path)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is the same user error
-        raise InputError(path, None, f"cannot read as NetCDF: {err}") from None
-    if "weight" not in ds or ds["weight"].dims != ("particle",):
-        raise InputError(path, "weight", "a posterior needs a 'weight' variable over the 'particle' dimension")
+    ds = open_posterior(path)  # sizes, names, weights and ranges checked before any values are read
     w = np.asarray(ds["weight"].values, dtype=float)
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise InputError(path, "weight", "weights must be finite, non-negative and not all zero")
     out = []
     for n in names:
         if n not in ds or ds[n].dims != ("particle",):

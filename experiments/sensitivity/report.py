@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 from actlocally.experiments.sensitivity.plots import index_charts
 from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
+from rich.markup import escape
 from rich.table import Table
 
 RANK_BY = {"sobol": "ST", "morris": "mu_star"}
@@ -47,7 +48,7 @@ def rich_table(table: pd.DataFrame, output: str, method: str, title: str, top: i
     rows = table[table["output"] == output]
     if top:
         rows = rows.head(top)
-    t = Table(title=f"{title}: {output}")
+    t = Table(title=escape(f"{title}: {output}"))
     t.add_column("#", justify="right", no_wrap=True)
     t.add_column("parameter", no_wrap=True)
     t.add_column("range", overflow="fold")

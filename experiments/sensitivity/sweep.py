@@ -33,9 +33,10 @@ import xarray as xr
 from actlocally.experiments.compare.effects import METRIC, metric_values, outcomes
 from actlocally.experiments.sensitivity.inputs import Output
 from actlocally.model.errors import InputError
+from actlocally.model.interventions.parameters import parameter_rows
 from actlocally.model.locality import LocalityModel
 from actlocally.model.metadata import git_commit
-from actlocally.model.params import DEFAULTS
+from actlocally.model.provenance import code_digest, scenario_inputs
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
 from actlocally.runtime.run_store import RunStore, fingerprint
@@ -98,7 +99,7 @@ def chunks_of(n_samples: int, chunk: int) -> int:
 
 def evaluate(samples: np.ndarray, task_of: Callable[[np.ndarray], Any], fn: Callable[[Any], xr.Dataset],
              executor: Executor, store: RunStore, key: str, chunk: int = 1,
-             on_progress: Progress | None = None) -> xr.Dataset:
+             on_progress: Progress | None = None, on_message: Callable[[str], None] | None = None) -> xr.Dataset:
     """Run `fn(task_of(rows))` for every chunk of sample rows not yet in the store; return all, on `sample`.
 
     `fn` returns a Dataset whose first dimension is `sample` (one entry per row, no coordinate on it). Chunks are
@@ -107,14 +108,18 @@ def evaluate(samples: np.ndarray, task_of: Callable[[np.ndarray], Any], fn: Call
     """
     n = len(samples)
     size = chunks_of(n, chunk)
-    done = store.prepare(STORE_GROUP, fingerprint(key, _digest(samples), size))
+    batch_key = fingerprint(key, _digest(samples), size)
+    run_keys = {k: fingerprint(batch_key, k, _digest(samples[k * size:(k + 1) * size])) for k in range(n // size)}
+    done = store.prepare(STORE_GROUP, batch_key, run_keys)
     todo = [k for k in range(n // size) if k not in done]
     finished = n - size * len(todo)
+    if on_message:
+        on_message(store.report.message(n // size))
     if on_progress:
         on_progress(finished, n)
     tasks = [task_of(samples[k * size:(k + 1) * size]) for k in todo]
     for i, ds in executor.map_unordered(fn, tasks):
-        store.put(STORE_GROUP, todo[i], ds)
+        store.put(STORE_GROUP, todo[i], ds, key=run_keys[todo[i]])
         finished += size
         if on_progress:
             on_progress(finished, n)
@@ -249,13 +254,20 @@ class SensitivityPlan:
 
 
 def run_sensitivity(plan: SensitivityPlan, executor: Executor, out_dir: Path,
-                    on_progress: Progress | None = None) -> xr.Dataset:
-    """Sample, run every sample not already in `out_dir/runs.zarr`, and analyse the chosen outputs."""
+                    on_progress: Progress | None = None,
+                    on_message: Callable[[str], None] | None = None) -> xr.Dataset:
+    """Sample, run every sample not already in `out_dir/runs.zarr`, and analyse the chosen outputs.
+
+    Stored samples are reused only if everything that determines them is unchanged (`model.provenance` of the
+    scenario and baseline: resolved parameters, area content, interventions, model code; seed, replicate,
+    population, the varied names and each sample's values)."""
     check_design(plan.method, plan.samples, len(plan.names))
     sp = problem(plan.names, plan.bounds, [o.label for o in plan.outputs])
     samples = draw(sp, plan.method, plan.samples, plan.seed)
-    key = fingerprint(plan.scenario.model_dump(mode="json"),
-                      plan.baseline.model_dump(mode="json") if plan.baseline else None,
+    code = code_digest()
+    key = fingerprint(scenario_inputs(plan.scenario, seed=plan.seed, pupils=plan.pupils, code=code),
+                      scenario_inputs(plan.baseline, seed=plan.seed, pupils=plan.pupils, code=code)
+                      if plan.baseline else None,
                       plan.seed, plan.replicate, plan.pupils, plan.names, actlocally.__version__)
 
     def task_of(rows: np.ndarray) -> SampleTask:
@@ -263,7 +275,7 @@ def run_sensitivity(plan: SensitivityPlan, executor: Executor, out_dir: Path,
                           plan.pupils)
 
     runs = evaluate(samples, task_of, evaluate_model, executor, RunStore(out_dir / "runs.zarr"), key,
-                    on_progress=on_progress)
+                    on_progress=on_progress, on_message=on_message)
     results = np.stack([runs[o.outcome].sel(group=o.group).values for o in plan.outputs], -1)
     for j, o in enumerate(plan.outputs):
         bad = int(np.sum(~np.isfinite(results[:, j])))
@@ -277,10 +289,11 @@ def run_sensitivity(plan: SensitivityPlan, executor: Executor, out_dir: Path,
 
 def _describe(ds: xr.Dataset, plan: SensitivityPlan) -> xr.Dataset:
     """Units, labels and run metadata on the indices Dataset."""
+    rows = parameter_rows(plan.scenario.intervention_params)
     ds = ds.assign_coords(
         outcome=("output", [o.outcome for o in plan.outputs]), group=("output", [o.group for o in plan.outputs]),
         output_units=("output", [METRIC[o.outcome].unit for o in plan.outputs]),
-        parameter_units=("parameter", [DEFAULTS.rows[n].unit for n in plan.names]))
+        parameter_units=("parameter", [rows[n].unit for n in plan.names]))
     ds.attrs.update({
         "title": f"actlocally sensitivity: {plan.name}", "scenario": plan.scenario.name,
         "baseline": plan.baseline.name if plan.baseline else "", "area": plan.scenario.area,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import math
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+from ..strict import ShortText
 
 REGISTRY: dict[str, type[Intervention]] = {}
+MAX_SETTING = 1e9
 
 
 def register(name: str):
@@ -29,14 +33,40 @@ def param(default: float, *, prior: tuple[float, float], unit: str, source: str,
 class InterventionParams(BaseModel):
     """Settings common to every intervention; subclasses add their own fields."""
 
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    label: str | None = Field(None, description="name in results; defaults to the type")
-    start_day: int = Field(0, ge=0, description="school day of the run on which it starts")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    type: Annotated[str, Strict()]
+    label: ShortText | None = Field(None, min_length=1, description="name in results; defaults to the type")
+    start_day: int = Field(0, ge=0, le=1900, description="school day of the run on which it starts (10 years at most)")
+
+    @model_validator(mode="after")
+    def _physical(self) -> InterventionParams:
+        """Every number is finite and at most MAX_SETTING in size (a stated physical bound: no cost in GBP, case
+        count or multiplier of a local intervention comes near it); field bounds (ge/le) are checked by pydantic.
+        A setting may leave its `param(...)` prior (e.g. p_enrol = 1 for a club every child joins): the prior
+        is the range sensitivity and calibration explore, not a limit on what a strategist may set."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, float | int) and not isinstance(value, bool) and not (
+                    math.isfinite(value) and abs(value) <= MAX_SETTING):
+                raise ValueError(f"{name} = {value!r} is not a finite number of at most {MAX_SETTING:g}")
+        return self
 
 
 class Intervention:
-    """Sets model state (enrolments, coverage, hub flags); mechanisms carry the effects, never edited params."""
+    """Sets model state (enrolments, coverage, hub flags); mechanisms carry the effects, never edited params.
+
+    Life of an intervention in a run (`LocalityModel` calls these, in this order):
+
+    - `setup(model)` once at build: choose the schools or children it will serve and make any services it adds
+      (services must exist before results are recorded). Nothing is delivered yet.
+    - `start(model)` on its `start_day` (before that day's mechanisms; at build when `start_day` is 0): switch on.
+    - `apply(model, day)` every school day from `start_day` on, before the mechanisms.
+    - `new_year(model)` after each year-group progression once started (children moved school, Reception joined);
+      `model.school_year` is then the new year's index, so yearly draws are fresh.
+
+    Cost: `annual_cost_gbp` is what a full year of what it delivers costs at the current scale; results pro-rate it
+    from `start_day`, so nothing is costed before it starts.
+    """
 
     name: ClassVar[str] = "intervention"
     Params: ClassVar[type[InterventionParams]] = InterventionParams
@@ -44,24 +74,35 @@ class Intervention:
     def __init__(self, params: InterventionParams) -> None:
         self.params = params
         self.label = params.label or self.name
+        self.started = False
 
     @property
     def stream(self) -> str:
+        """Name of its own random stream (common random numbers: its draws never shift another's)."""
         return f"intervention:{self.label}"
 
-    def setup(self, model) -> None:
-        """Called once when the model is built."""
+    def setup(self, model: Any) -> None:
+        """Called once when the model is built: choose targets, add services; deliver nothing yet."""
 
-    def new_year(self, model) -> None:
-        """Called after year-group progression (children moved school, Reception joined)."""
+    def start(self, model: Any) -> None:
+        """Called once, on `start_day`: switch the intervention on."""
 
-    def apply(self, model, day: int) -> None:
-        """Called every school day before the mechanisms."""
+    def begin(self, model: Any) -> None:
+        """Start now (the model calls this on `start_day`); idempotent."""
+        if not self.started:
+            self.started = True
+            self.start(model)
 
-    def annual_cost_gbp(self, model) -> float:
-        """Cost of a full year at the current scale."""
+    def new_year(self, model: Any) -> None:
+        """Called after year-group progression, once started."""
+
+    def apply(self, model: Any, day: int) -> None:
+        """Called every school day from `start_day` on, before the mechanisms."""
+
+    def annual_cost_gbp(self, model: Any) -> float:
+        """Cost of a full year of what it delivers, at the current scale (GBP)."""
         return 0.0
 
-    def reached(self, model) -> np.ndarray:
-        """Boolean mask of children this intervention reaches (for reach figures)."""
+    def reached(self, model: Any) -> np.ndarray:
+        """Boolean mask of children this intervention reaches (for reach figures); none before it starts."""
         return np.zeros(model.children.n, bool)

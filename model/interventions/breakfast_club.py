@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -30,21 +30,25 @@ class BreakfastClub(Intervention):
         cost_gbp_per_place_year: float = param(180.0, prior=(110.0, 400.0), unit="GBP per place per year", ge=0,
                                                source="Pro Bono Economics 2021, FACTS §5 [E6]")
 
-    def setup(self, model) -> None:
+    def setup(self, model: Any) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
+        self.enrolled = np.zeros(model.children.n, bool)
+
+    def start(self, model: Any) -> None:
         for s in self.schools:
             s.breakfast_offer = self.params.offer
         self.enrol(model)
 
-    def new_year(self, model) -> None:
+    def new_year(self, model: Any) -> None:
         self.enrol(model)
 
-    def enrol(self, model) -> None:
-        """Enrol eligible children (one uniform per child on the intervention's stream), up to the places."""
+    def enrol(self, model: Any) -> None:
+        """Enrol eligible children for this school year (one uniform per child on the intervention's stream,
+        keyed by the school year so each year's enrolment is a fresh draw), up to the places."""
         kids = model.children
         in_school = np.isin(kids.school, [s.index for s in self.schools])
         eligible = in_school & (kids.fsm if self.params.offer == "targeted" else True)
-        u = uniforms(model.streams[self.stream], model.today_year, kids.n, 1)
+        u = uniforms(model.streams[self.stream], model.school_year, kids.n, 1)
         p = self.params.p_enrol * np.where(model.families.food_insecure[kids.family],
                                            self.params.enrol_multiplier_food_insecure, 1.0)
         enrolled = eligible & (u < p)
@@ -58,15 +62,13 @@ class BreakfastClub(Intervention):
         kids.breakfast_enrolled[:] |= enrolled
         self.enrolled = enrolled
 
-    def apply(self, model, day: int) -> None:
+    def apply(self, model: Any, day: int) -> None:
         """Mark who attends this morning; hunger reads it."""
-        if day < self.params.start_day:
-            return
         u = uniforms(model.streams[self.stream], day, model.children.n, 0)
         model.children.at_breakfast |= self.enrolled & (u < self.params.p_attend_per_day)
 
-    def annual_cost_gbp(self, model) -> float:
+    def annual_cost_gbp(self, model: Any) -> float:
         return float(self.enrolled.sum()) * self.params.cost_gbp_per_place_year
 
-    def reached(self, model) -> np.ndarray:
+    def reached(self, model: Any) -> np.ndarray:
         return self.enrolled.copy()

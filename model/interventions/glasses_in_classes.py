@@ -7,6 +7,8 @@ ran it in 100 primaries (FACTS §10).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..rng import uniforms
@@ -27,20 +29,25 @@ class GlassesInClasses(Intervention):
         cost_gbp_per_pupil_year: float = param(8.0, prior=(3.0, 20.0), unit="GBP per pupil in the schools per year",
                                                ge=0, source="assumption (screening plus two pairs of glasses)")
 
-    def setup(self, model) -> None:
+    def setup(self, model: Any) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
+        self.fitted = np.zeros(model.children.n, bool)
+        self.pupils = 0
+
+    def start(self, model: Any) -> None:
         self.new_year(model)
 
-    def new_year(self, model) -> None:
+    def new_year(self, model: Any) -> None:
+        """Screen this year's pupils (a fresh draw each school year) and fit glasses."""
         kids = model.children
         in_school = np.isin(kids.school, [s.index for s in self.schools])
-        u = uniforms(model.streams[self.stream], model.today_year, kids.n, 1)
+        u = uniforms(model.streams[self.stream], model.school_year, kids.n, 1)
         self.fitted = in_school & kids.vision_uncorrected & (u < self.params.p_screened * self.params.p_wear)
         kids.wears_glasses |= self.fitted
         self.pupils = int(in_school.sum())
 
-    def annual_cost_gbp(self, model) -> float:
+    def annual_cost_gbp(self, model: Any) -> float:
         return self.pupils * self.params.cost_gbp_per_pupil_year
 
-    def reached(self, model) -> np.ndarray:
+    def reached(self, model: Any) -> np.ndarray:
         return self.fitted.copy()

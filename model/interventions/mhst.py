@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pydantic import Field
 
@@ -25,8 +27,9 @@ class MentalHealthSupportTeam(Intervention):
             450_000.0, prior=(300_000.0, 700_000.0), unit="GBP per team per year", ge=0,
             source="assumption: ~8 WTE (FACTS §6a [M11]) at ~GBP 55k with on-costs; no published unit cost found")
 
-    def setup(self, model) -> None:
-        chosen = [s for s in select_schools(self.params.schools, model.school_agents) if s.mhst_service < 0]
+    def setup(self, model: Any) -> None:
+        chosen = [s for s in select_schools(self.params.schools, model.school_agents)
+                  if s.mhst_service < 0 and s.mhst_planned < 0]
         chosen.sort(key=lambda s: -s.disadvantaged_share)
         per_team = self.params.cases_per_week_per_team
         if per_team is None:
@@ -41,13 +44,19 @@ class MentalHealthSupportTeam(Intervention):
             pupils = 0
             while chosen and pupils < budget:
                 school = chosen.pop(0)
-                school.mhst_service = svc.index
+                school.mhst_planned = svc.index  # covered from start_day; reserved now so teams don't overlap
                 pupils += school.roll
                 self.covered.append(school)
+
+    def start(self, model: Any) -> None:
+        for school in self.covered:
+            school.mhst_service = school.mhst_planned
         model.refresh_schools()
 
-    def annual_cost_gbp(self, model) -> float:
+    def annual_cost_gbp(self, model: Any) -> float:
         return self.params.teams * self.params.cost_gbp_per_team_year * model.capacity_scale
 
-    def reached(self, model) -> np.ndarray:
+    def reached(self, model: Any) -> np.ndarray:
+        if not self.started:
+            return np.zeros(model.children.n, bool)
         return np.isin(model.children.school, [s.index for s in self.covered])

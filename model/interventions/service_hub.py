@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pydantic import Field, field_validator
 
@@ -38,12 +40,14 @@ class ServiceHub(Intervention):
                 raise ValueError(f"unknown service(s) {bad}; allowed: {', '.join(KINDS)}")
             return v
 
-    def setup(self, model) -> None:
+    def setup(self, model: Any) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)
         if "youth_service" in self.params.services and not model.services.has("child_youth"):
             svc = Service(model, f"{self.label} youth service", "youth_service",
                           self.params.youth_new_cases_per_week * model.capacity_scale)
             model.services.add(svc)
+
+    def start(self, model: Any) -> None:
         for s in self.schools:
             s.hub = True
             s.hub_services |= set(self.params.services)
@@ -52,15 +56,17 @@ class ServiceHub(Intervention):
             s.hub_food_seek_multiplier = self.params.food_seek_multiplier
         self.new_year(model)
 
-    def new_year(self, model) -> None:
+    def new_year(self, model: Any) -> None:
         """Families with a child at a hub school have hub access (recomputed as children move school)."""
         kids = model.children
         at_hub = np.isin(kids.school, [s.index for s in self.schools])
         model.families.hub_school[kids.family[at_hub]] = kids.school[at_hub]
         model.refresh_schools()
 
-    def annual_cost_gbp(self, model) -> float:
+    def annual_cost_gbp(self, model: Any) -> float:
         return len(self.schools) * self.params.cost_gbp_per_year * model.capacity_scale
 
-    def reached(self, model) -> np.ndarray:
+    def reached(self, model: Any) -> np.ndarray:
+        if not self.started:
+            return np.zeros(model.children.n, bool)
         return np.isin(model.children.school, [s.index for s in self.schools])

@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from pydantic import AfterValidator
 
-RULE_FIELDS = {"phase": str, "name": str, "disadvantaged_share": float, "eal_share": float, "roll": float}
+RULE_FIELDS: dict[str, type] = {"phase": str, "name": str, "disadvantaged_share": float, "eal_share": float,
+                                "roll": float}
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt}
+
+
+class SchoolLike(Protocol):
+    """What a rule reads from a school (the School agent has these)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def disadvantaged_share(self) -> float: ...
+    @property
+    def eal_share(self) -> float: ...
+    @property
+    def roll(self) -> float: ...
+
+
+S = TypeVar("S", bound=SchoolLike)
 _CLAUSE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(?:'([^']*)'|\"([^\"]*)\"|(-?[0-9.]+))\s*$")
 
 
-def parse_rule(text: str) -> list[tuple[str, str, object]]:
+def parse_rule(text: str) -> list[tuple[str, str, str | float]]:
     """Parse a rule into (field, op, value) clauses joined by 'and'; raise ValueError saying what is allowed."""
     if text.strip() == "all":
         return []
-    clauses = []
+    clauses: list[tuple[str, str, str | float]] = []
     for part in re.split(r"\s+and\s+", text.strip()):
         m = _CLAUSE.match(part)
         if not m:
@@ -31,6 +51,8 @@ def parse_rule(text: str) -> list[tuple[str, str, object]]:
             raise ValueError(f"'{fld}' compares with a quoted text value")
         if want is float and num is None:
             raise ValueError(f"'{fld}' compares with a number")
+        if want is float and not re.fullmatch(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)", num):
+            raise ValueError(f"'{num}' in rule clause '{part.strip()}' is not a number")
         value = float(num) if want is float else (s1 if s1 is not None else s2)
         if fld == "phase" and value not in ("primary", "secondary"):
             raise ValueError("phase is 'primary' or 'secondary'")
@@ -44,10 +66,14 @@ def validate_selector(value: str | list[str]) -> str | list[str]:
         parse_rule(value)
     elif not value:
         raise ValueError("give at least one school name, a rule, or 'all'")
+    else:
+        twice = sorted({n for n in value if value.count(n) > 1})
+        if twice:
+            raise ValueError(f"school(s) {twice} named twice; name each school once")
     return value
 
 
-def select_schools(selector: str | list[str], schools: list) -> list:
+def select_schools(selector: str | list[str], schools: Sequence[S]) -> list[S]:
     """The School agents a selector picks (in school order)."""
     if isinstance(selector, list):
         by_name = {s.name: s for s in schools}
@@ -55,7 +81,8 @@ def select_schools(selector: str | list[str], schools: list) -> list:
         if unknown:
             raise ValueError(f"unknown school(s) {unknown}; this area's schools are: "
                              + ", ".join(s.name for s in schools[:12]) + (" ..." if len(schools) > 12 else ""))
-        return [by_name[n] for n in selector]
+        wanted = set(selector)
+        return [s for s in schools if s.name in wanted]
     clauses = parse_rule(selector)
     return [s for s in schools if all(_OPS[op](getattr(s, fld), val) for fld, op, val in clauses)]
 

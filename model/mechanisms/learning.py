@@ -1,13 +1,16 @@
 """Mechanism 3, learning: latent attainment (z against the national distribution) moves each school day.
 
 An attended day adds a day's progress times efficiency (lowered by hunger, emotional difficulty and
-uncorrected sight); a missed day adds `catch_up_share` of that. The national average pupil's progress is
-subtracted so z stays a national comparison; school value added shifts it. Simplified: one attainment
-dimension, no subject or test noise.
+uncorrected sight); a missed day adds `catch_up_share` of that. The national average pupil's progress in the
+child's phase (primary or secondary: their national attendance differs, FACTS §1) is subtracted so z stays a
+national comparison; school value added shifts it. Both enter the kernel as one per-school daily offset.
+Simplified: one attainment dimension; test noise is added only when the standard is measured
+(model/starting_attainment.py, `assessed_z`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ..calendar import DAYS_PER_YEAR
@@ -40,13 +43,20 @@ def _learning_kernel(present, hungry, difficulty, vision_uncorrected, wears_glas
 
 
 def learning_args(model) -> tuple:
-    """(value added per day by school, z per day, catch-up share, the three penalties, reference gain)."""
+    """(daily offset by school, z per day, catch-up share, the three penalties, reference gain = 0).
+
+    The offset by school is its value added per day less the national average pupil's daily progress in the
+    school's phase, so `learning_row` needs no phase argument: `z_per_day * (gain - ref) + va` is
+    `z_per_day * gain + (va - z_per_day * ref)`.
+    """
     q = model.params.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
-    ref_att, catch_up = q["reference_attendance"], q["catch_up_share"]
+    catch_up = q["catch_up_share"]
+    ref_att = np.where(model.school_arrays.secondary, q["reference_attendance_secondary"],
+                       q["reference_attendance_primary"])
     reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
-    return (model.school_arrays.value_added_per_day, z_per_day, catch_up, q["penalty_hunger"],
-            q["penalty_difficulty"], q["penalty_vision"], reference)
+    offset = model.school_arrays.value_added_per_day - z_per_day * reference
+    return (offset, z_per_day, catch_up, q["penalty_hunger"], q["penalty_difficulty"], q["penalty_vision"], 0.0)
 
 
 def step_learning(model, day: int) -> None:

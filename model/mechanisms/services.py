@@ -3,7 +3,9 @@
 Capacity is new cases per week, spread over five school days (a fractional day's capacity is not banked).
 An offered client may not attend (did-not-attend, more likely further from the service, less likely when the
 service sits in their school's hub); a client who no longer needs help when reached is discharged at triage.
-Waiting time (referral to offer) and queue length are recorded per service.
+Waiting time (referral to offer) and queue length are recorded per service. A client who recovers while
+waiting leaves the list wherever they stand (daily, before the intake); school leavers leave at the year's end;
+referrals thin as the expected wait grows (`balk`), so lists reach a steady state.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from numba import njit
 from scipy.special import logit
 
-from ..rng import uniform
+from ..rng import uniform, uniforms_for
 from ..state import IN_SUPPORT, NONE
 
 # category -> (array store on the model, field prefix, field that says the client still needs help)
@@ -72,12 +74,54 @@ class Queue:
         self.head, self.tail = 0, ids.size
         self.ids[: ids.size], self.days[: ids.size] = ids, days
 
+    def withdraw(self, need: np.ndarray, status: np.ndarray) -> int:
+        """Remove every waiting client who no longer needs help (recovered), wherever they stand; returns how many."""
+        n = _compact(self.ids, self.days, self.head, self.tail, need, status)
+        self.tail -= n
+        return n
+
     def pop(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The first `k` clients and the days they joined: views, valid until the next `push` or `discard`."""
         ids = self.ids[self.head:self.head + k]
         days = self.days[self.head:self.head + k]
         self.head += k
         return ids, days
+
+
+@njit(cache=True)
+def _compact(ids, days, head, tail, need, status):
+    """Drop clients whose `need` is false from ids/days[head:tail] in place (order kept); mark them NONE."""
+    w = head
+    for r in range(head, tail):
+        i = ids[r]
+        if need[i]:
+            ids[w] = i
+            days[w] = days[r]
+            w += 1
+        else:
+            status[i] = NONE
+    return tail - w
+
+
+def balk(service, model, ids: np.ndarray, day: int) -> np.ndarray:
+    """The referrals that join the list: each joins with probability 1 / (1 + expected wait / half-wait).
+
+    Assumption (common practice, not a published figure): referrers refer fewer and thresholds rise as waits
+    lengthen, so a list settles where referrals balance capacity. Those who do not join go back to NONE.
+    One uniform per referred client on the service's own stream.
+    """
+    half = model.params["services.wait_half_referral_days"]
+    per_day = service.capacity_per_week / 5.0
+    wait = len(service.queue) / per_day if per_day > 0 else np.inf
+    p_join = 1.0 / (1.0 + wait / half)
+    if p_join >= 1.0:
+        return ids
+    u = uniforms_for(model.streams[f"referral:{service.name}"], day, ids.astype(np.int64))
+    join = u < p_join
+    store_name, prefix, _ = CATEGORIES[service.category]
+    getattr(getattr(model, store_name), f"{prefix}_status")[ids[~join]] = NONE
+    service.stats["balked"] += int((~join).sum())
+    return ids[join]
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -136,6 +180,10 @@ def _offer_args(service, model) -> tuple:
 def take_from_queue(service, model, day: int) -> None:
     """Offer today's places to the front of `service`'s queue and start support for those who engage."""
     service.credit += service.capacity_per_week / 5.0
+    store_name, prefix, need = CATEGORIES[service.category]
+    if need is not None and len(service.queue):
+        store = getattr(model, store_name)
+        service.stats["withdrawn"] += service.queue.withdraw(getattr(store, need), getattr(store, f"{prefix}_status"))
     k = min(int(service.credit), len(service.queue))
     service.credit -= int(service.credit)
     service.stats["queue_days"] += len(service.queue)

@@ -1,0 +1,195 @@
+"""One replicate of a virtual trial: allocate schools, run the trial world and its paired control world, analyse.
+
+The trial world gives the treated schools the treatment (and the control schools the control condition, if the
+spec has one). Its estimate is computed as the paper computed it (`trial_analysis`), so it carries the trial's own
+sampling noise. The paired world is the same population, seed and luck (common random numbers) with every
+eligible school in the control condition: the difference between the two worlds for the same pupils is the
+intervention's effect with no sampling noise (exactly zero for an intervention that reaches nobody).
+
+Simplified: one school year (children's rows are stable within it); allocation is a simple random draw of schools.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from actlocally.model.interventions.targeting import select_schools
+from actlocally.model.locality import LocalityModel
+from actlocally.model.rng import Streams
+from actlocally.model.scenario import Scenario
+from actlocally.model.state import IN_SUPPORT
+
+from .trial_analysis import (
+    ancova,
+    difference_in_means,
+    pre_post_difference,
+    pre_post_odds_ratio,
+    to_scale,
+)
+from .trial_spec import Outcome, TrialSpec
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialTask:
+    """Everything one replicate needs (picklable, for the executor)."""
+
+    spec: TrialSpec
+    area: str
+    seed: int
+    replicate: int
+    pupils: int | None
+    parameters: tuple[tuple[str, float], ...] = ()
+
+
+@dataclasses.dataclass
+class World:
+    """What the analysis reads from one simulated world, one entry per child."""
+
+    school: np.ndarray
+    year_group: np.ndarray
+    z_start: np.ndarray
+    z_end: np.ndarray
+    possible: np.ndarray
+    attended: np.ndarray
+    sight_problem: np.ndarray
+    reached: np.ndarray
+    term_possible: np.ndarray  # terms x children
+    term_attended: np.ndarray
+    first_support_term: np.ndarray  # -1: never supported by a school mental-health team
+    last_support_term: np.ndarray
+    supported_at_end: np.ndarray
+
+
+def allocate(spec: TrialSpec, model: LocalityModel, seed: int, replicate: int) -> tuple[list[str], list[str]]:
+    """(treated, control) school names among the eligible, drawn on the trial's own stream."""
+    eligible = [s.name for s in select_schools(spec.eligibility.schools, model.school_agents)]
+    rng = Streams(seed, replicate).generator(f"trial:{spec.name}:allocation")
+    k = int(round(spec.allocation.share_treated * len(eligible)))
+    chosen = set(rng.choice(len(eligible), size=k, replace=False).tolist()) if k else set()
+    return [n for i, n in enumerate(eligible) if i in chosen], [n for i, n in enumerate(eligible) if i not in chosen]
+
+
+def _scenario(task: TrialTask, treated: list[str], control: list[str]) -> Scenario:
+    spec = task.spec
+    interventions = []
+    if treated:
+        interventions.append({**spec.treatment, "schools": treated, "label": "treatment"})
+    if control and spec.control is not None:
+        interventions.append({**spec.control, "schools": control, "label": "control"})
+    return Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
+                                    "pupils": task.pupils, "interventions": interventions}).validate_all()
+
+
+def simulate(scenario: Scenario, task: TrialTask) -> World:
+    """Run one world for the trial's year, keeping what the analysis needs."""
+    model = LocalityModel(scenario, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
+    c = model.children
+    z_start = c.attainment_z.astype(np.float64).copy()
+    n_terms = 3
+    term_possible = np.zeros((n_terms, c.n), np.int32)
+    term_attended = np.zeros((n_terms, c.n), np.int32)
+    first = np.full(c.n, -1, np.int8)
+    last = np.full(c.n, -1, np.int8)
+    team_schools = np.array([s.mhst_service >= 0 for s in model.school_agents])
+    while model.running:
+        model.step()
+        term = model.today.term_of_year
+        supported = (c.mh_status == IN_SUPPORT) & team_schools[c.school]
+        first[supported & (first < 0)] = term
+        last[supported] = term
+        team_schools = np.array([s.mhst_service >= 0 for s in model.school_agents])  # a team may start mid-year
+        if model.today.last_of_term:  # the recorder has just added the term's sessions to the year's
+            term_possible[term] = c.sessions_possible - term_possible[:term].sum(0)
+            term_attended[term] = c.sessions_attended - term_attended[:term].sum(0)
+    treatment = next((iv for iv in model.interventions if iv.label == "treatment"), None)
+    world = World(
+        school=c.school.copy(), year_group=c.year_group.copy(), z_start=z_start,
+        z_end=c.attainment_z.astype(np.float64), possible=c.sessions_possible.copy(),
+        attended=c.sessions_attended.copy(), sight_problem=c.vision_uncorrected.copy(),
+        reached=treatment.reached(model) if treatment else np.zeros(c.n, bool),
+        term_possible=term_possible, term_attended=term_attended, first_support_term=first,
+        last_support_term=last, supported_at_end=(c.mh_status == IN_SUPPORT))
+    model.release()
+    return world
+
+
+def _population(o: Outcome, w: World, eligible: np.ndarray) -> np.ndarray:
+    """The pupils an outcome is measured on (in eligible schools)."""
+    years = o.pupils if isinstance(o.pupils, list) else o.years
+    mask = eligible.copy()
+    if years is not None:
+        mask &= np.isin(w.year_group, years)
+    if o.pupils == "sight_problem":
+        mask &= w.sight_problem
+    return mask
+
+
+def _values(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
+    """(outcome, value at the start) per child, for between-school designs."""
+    if o.measure == "attainment_gain":
+        return w.z_end, w.z_start
+    rate = w.attended / np.maximum(w.possible, 1)
+    if o.measure == "attendance":
+        return rate, np.zeros_like(rate)
+    return (w.possible > 0) & (w.attended < 0.9 * w.possible), np.zeros_like(rate)
+
+
+def _pre_post(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
+    """(before, after) per supported pupil: the term before support began and the term it ended."""
+    pupils = np.flatnonzero((w.first_support_term >= 1) & ~w.supported_at_end)
+    before, after = w.first_support_term[pupils] - 1, w.last_support_term[pupils]
+    poss, att = w.term_possible, w.term_attended
+    if o.measure == "term_attendance":
+        value = att / np.maximum(poss, 1)
+    else:
+        value = ((poss > 0) & (att < 0.9 * poss)).astype(float)
+    return value[before, pupils], value[after, pupils]
+
+
+def analyse(o: Outcome, trial: World, paired: World, treated_schools: np.ndarray,
+            eligible_schools: np.ndarray) -> dict[str, float]:
+    """The outcome's trial estimate (as the paper analysed it) and its paired (common random numbers) effect."""
+    if o.analysis == "pre_post":
+        pre, post = _pre_post(o, trial)
+        if pre.size < 10:
+            return {"estimate": np.nan, "estimate_lo": np.nan, "estimate_hi": np.nan, "paired": np.nan, "n": pre.size}
+        if o.scale == "odds_ratio":
+            est, lo, hi = pre_post_odds_ratio(pre, post)
+        else:
+            est, lo, hi = (to_scale(x, o.scale) for x in pre_post_difference(pre, post))
+        return {"estimate": est, "estimate_lo": lo, "estimate_hi": hi, "paired": np.nan, "n": pre.size}
+    eligible = eligible_schools[trial.school]
+    mask = _population(o, trial, eligible)
+    treated = treated_schools[trial.school][mask]
+    y, y0 = (v[mask] for v in _values(o, trial))
+    cluster = trial.school[mask]
+    fn = ancova if o.analysis == "ancova" else difference_in_means
+    args = (y.astype(float), y0, treated, cluster) if o.analysis == "ancova" else (y.astype(float), treated, cluster)
+    est, lo, hi = fn(*args) if treated.any() and (~treated).any() else (np.nan, np.nan, np.nan)
+    y_cf, _ = _values(o, paired)
+    delta = y.astype(float) - y_cf[mask].astype(float)  # same pupils, same luck, without the treatment
+    true = delta[treated].mean() if treated.any() else np.nan
+    share = 1.0
+    if o.per_recipient:  # treatment on the treated: divide by the share of the treated arm's pupils reached
+        share = trial.reached[mask][treated].mean() if treated.any() else np.nan
+    control_mean = float(y[~treated].mean()) if (~treated).any() else np.nan
+    scale = [to_scale(x / share if share else np.nan, o.scale, control_mean) for x in (est, lo, hi, true)]
+    return {"estimate": scale[0], "estimate_lo": scale[1], "estimate_hi": scale[2], "paired": scale[3],
+            "n": int(mask.sum())}
+
+
+def run_trial_replicate(task: TrialTask) -> dict[str, dict[str, float]]:
+    """One replicate of the trial: {outcome name: estimate, its interval, the paired effect, pupils}."""
+    spec = task.spec
+    base = Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
+                                    "pupils": task.pupils}).validate_all()
+    probe = LocalityModel(base, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
+    treated, control = allocate(spec, probe, task.seed, task.replicate)
+    names = [s.name for s in probe.school_agents]
+    probe.release()
+    trial = simulate(_scenario(task, treated, control), task)
+    paired = trial if spec.allocation.share_treated >= 1.0 else simulate(_scenario(task, [], treated + control), task)
+    treated_schools = np.isin(names, treated)
+    eligible_schools = np.isin(names, treated + control)
+    return {o.name: analyse(o, trial, paired, treated_schools, eligible_schools) for o in spec.outcomes}

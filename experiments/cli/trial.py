@@ -1,0 +1,61 @@
+"""`actlocally trial SPEC_OR_NAME|all`: run published studies' designs on a synthetic population."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from actlocally.experiments.cli.common import console, err_console, fail
+from actlocally.model.errors import InputError
+
+
+def trial(
+    spec: Annotated[str, typer.Argument(help="a trial spec .toml, a shipped trial's name, or 'all'")],
+    area: Annotated[str | None, typer.Option(help="area to run on (default: the spec's)")] = None,
+    replicates: Annotated[int, typer.Option(min=2, max=500, help="replicate trials")] = 20,
+    seed: Annotated[int, typer.Option(min=1, help="seed of the trials")] = 1,
+    pupils: Annotated[int | None, typer.Option(min=500, help="rescale the area to this many pupils")] = None,
+    posterior: Annotated[str, typer.Option(help="'auto' (the area's stored posterior), 'none', or a posterior "
+                                           ".nc")] = "none",
+    out: Annotated[Path, typer.Option(help="outputs root: writes OUT/trials/<name>/")] = Path("outputs"),
+    workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 runs in-process")] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler")] = None,
+) -> None:
+    """Replicate a published trial (allocation, arms, outcome, analysis) and set the model against the paper."""
+    import pandas as pd
+    from actlocally.calibration.posterior import has_posterior, load_posterior
+    from actlocally.calibration.trial import run_trial, summary
+    from actlocally.calibration.trial_spec import load_trial, trial_names
+    from actlocally.experiments.trial.report import trial_table, write_trial_outputs
+    from actlocally.runtime.executor import Executor
+    from actlocally.runtime.storage import write_csv_atomic
+
+    try:
+        specs = [load_trial(n) for n in trial_names()] if spec == "all" else [load_trial(spec)]
+        posteriors = {}
+        for s in specs:
+            where = area or s.area
+            if posterior == "auto":
+                posteriors[s.name] = load_posterior(where) if has_posterior(where) else None
+            else:
+                posteriors[s.name] = None if posterior == "none" else load_posterior(posterior)
+    except InputError as err:
+        fail(err)
+    tables = []
+    with Executor(workers, scheduler) as ex:
+        for s in specs:
+            start = time.perf_counter()
+            with err_console.status(f"{s.name}: {replicates} replicate trials"):
+                ds = run_trial(s, ex, area=area, replicates=replicates, seed=seed, pupils=pupils,
+                               posterior=posteriors[s.name])
+            table = summary(ds)
+            written = write_trial_outputs(ds, table, out / "trials" / s.name)
+            err_console.print(f"{s.name}: {time.perf_counter() - start:.0f} s; written: "
+                              + ", ".join(str(p) for p in written), highlight=False, markup=False)
+            tables.append(table)
+    both = pd.concat(tables, ignore_index=True)
+    if len(specs) > 1:
+        write_csv_atomic(both, out / "trials" / "all.csv")
+    console.print(trial_table(both, "virtual trials: model against published"))

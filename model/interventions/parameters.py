@@ -1,0 +1,91 @@
+"""Intervention parameters by dotted name (`breakfast_club.p_enrol`), beside the model's table rows.
+
+Each numeric field an intervention declares with `param(...)` (a prior, a unit and a source) is a parameter named
+`<type>.<field>` (its registry type) when the scenario has one intervention of that type, else `<label>.<field>`.
+An override named by type sets the field of every intervention of that type; one named by label, that one only.
+Overrides by either name (a scenario's `[parameters]` table, a sensitivity sample, a calibration particle) replace
+the field's value for that run, checked against the field's own bounds, so interventions are swept and fitted like
+the model's own parameters. A run without an intervention of the named type ignores it (a sweep of an effect sets
+the same values on the baseline, which has nothing to set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import ValidationError
+
+from ..errors import InputError
+from ..params import DEFAULTS, Param
+from .base import REGISTRY, InterventionParams
+
+MODEL_GROUPS = frozenset(k.split(".")[0] for k in DEFAULTS.rows)
+
+
+def declared_fields(params: InterventionParams) -> dict[str, dict]:
+    """The fields of an intervention's parameters that carry a prior, unit and source: {field: schema extra}."""
+    out = {}
+    for name, field in type(params).model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and "prior" in extra:
+            out[name] = extra
+    return out
+
+
+def label_of(params: InterventionParams) -> str:
+    return params.label or params.type
+
+
+def parameter_prefix(params: InterventionParams, interventions: list[InterventionParams]) -> str:
+    """The name an intervention's parameters are listed under: its type if unique in the scenario, else its label."""
+    return params.type if sum(p.type == params.type for p in interventions) == 1 else label_of(params)
+
+
+def intervention_rows(interventions: list[InterventionParams]) -> dict[str, Param]:
+    """One `Param` row per declared field of each intervention, valued at the scenario's setting.
+
+    The value may lie outside the prior (a scenario may set it so), so rows are built without that check.
+    """
+    rows = {}
+    for p in interventions:
+        for name, extra in declared_fields(p).items():
+            rows[f"{parameter_prefix(p, interventions)}.{name}"] = Param.model_construct(
+                value=float(getattr(p, name)), prior=tuple(map(float, extra["prior"])), unit=extra["unit"],
+                source=extra["source"], calibrate=False, doc="")
+    return rows
+
+
+def parameter_rows(interventions: list[InterventionParams]) -> dict[str, Param]:
+    """The model's table rows and the interventions' rows: every name a run, a sweep or a fit may set."""
+    return {**DEFAULTS.rows, **intervention_rows(interventions)}
+
+
+def split_overrides(overrides: Mapping[str, float], interventions: list[InterventionParams],
+                    path: object = None) -> tuple[dict[str, float], list[InterventionParams]]:
+    """(the model-table overrides, the interventions with their overridden fields applied).
+
+    Unknown names are left in the first part (the model table rejects them by name); a value outside a field's
+    bounds raises an InputError naming the parameter.
+    """
+    model_part: dict[str, float] = {}
+    updates: dict[int, dict[str, float]] = {}
+    names: dict[tuple[int, str], str] = {}
+    for key, value in overrides.items():
+        head, _, field = key.partition(".")
+        matches = [i for i, p in enumerate(interventions)
+                   if head in (p.type, label_of(p)) and field in declared_fields(p)]
+        if not matches and head not in REGISTRY:
+            model_part[key] = value
+        for i in matches:
+            updates.setdefault(i, {})[field] = value
+            names[(i, field)] = key
+    out = list(interventions)
+    for i, fields in updates.items():
+        p = interventions[i]
+        try:
+            out[i] = type(p).model_validate({**p.model_dump(), **fields})
+        except ValidationError as err:
+            e = err.errors()[0]
+            field = str(e["loc"][0])
+            raise InputError(path, f"parameters.{names.get((i, field), field)}", e["msg"]) from None
+    return model_part, out
