@@ -45,4 +45,5 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info .numba_cache
+	find . -path ./.venv -prune -o \( -name "*.nbi" -o -name "*.nbc" \) -print -delete

@@ -62,6 +62,9 @@ def from_probit(z: float, lo: float, hi: float) -> float:
     return lo + ndtr(np.asarray(z, float)) * (hi - lo)
 
 
+UNDEFINED_STATISTIC = 1e6  # far from every target: the particle is rejected, and epsilon stays finite
+
+
 @dataclasses.dataclass(frozen=True)
 class Simulator:
     """pyabc's model: free-parameter values -> the fitted statistics of one one-year run (picklable for Dask)."""
@@ -76,7 +79,9 @@ class Simulator:
         replicate = int(np.random.randint(0, 2**31 - 1))  # a fresh population and streams for every particle
         fitted = {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
         params = dict(self.fixed) | fitted
-        return run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
+        stats = run_statistics(self.scenario, params, replicate, self.pupils, self.statistics)
+        # a statistic the run cannot produce (e.g. no pupil in an absence band) rejects the particle, never NaN
+        return {k: (v if np.isfinite(v) else UNDEFINED_STATISTIC) for k, v in stats.items()}
 
 
 @dataclasses.dataclass

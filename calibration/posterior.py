@@ -140,3 +140,31 @@ def posterior_id(posterior: xr.Dataset) -> str:
     """What identifies a posterior in a run store's fingerprint."""
     a = posterior.attrs
     return f"{a.get('area')}:{a.get('created')}:{a.get('seed')}:{a.get('population_size')}"
+
+
+def restrict_to_priors(posterior: xr.Dataset) -> xr.Dataset:
+    """The posterior under the current, narrower prior ranges: particles outside them dropped, weights renormalised.
+
+    With uniform priors this is exact for the same model: the posterior is likelihood x prior, and a prior that
+    shrinks to a sub-range only zeroes the density outside it. It is a stop-gap when priors narrow (not a
+    re-calibration): the effective sample size falls, and a model changed since the fit needs a new one. Records
+    what it kept in the attributes.
+    """
+    keep = np.ones(posterior.sizes["particle"], bool)
+    for name in parameter_names(posterior):
+        lo, hi = DEFAULTS.rows[name].prior
+        v = posterior[name].values
+        keep &= (v >= lo) & (v <= hi)
+    if not keep.any():
+        raise InputError(None, "posterior", "no particle lies inside the current prior ranges: re-calibrate")
+    out = posterior.isel(particle=np.flatnonzero(keep))
+    w = out["weight"].values
+    out["weight"] = out["weight"].copy(data=w / w.sum())
+    ess = float(w.sum() ** 2 / (w ** 2).sum())
+    for name in parameter_names(out):
+        lo, hi = DEFAULTS.rows[name].prior
+        out[name].attrs.update(prior_low=lo, prior_high=hi)
+    out.attrs["restricted_to_prior"] = (f"{int(keep.sum())} of {keep.size} particles inside the current prior "
+                                        f"ranges kept, weights renormalised (ESS {ess:.1f}); the model has changed "
+                                        "since this fit: re-calibrate")
+    return out

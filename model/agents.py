@@ -43,11 +43,19 @@ Child.family_index = RowView("children", "family")
 
 
 class School(mesa.Agent):
-    """A primary or secondary school: its effects, MHST coverage, hub status and breakfast offer."""
+    """A primary or secondary school: its profile figures (fixed across replicates), effects, MHST, hub, breakfast.
+
+    `roll`, `disadvantaged_share` and `eal_share` are the area profile's (roll scaled to the run), so a targeting
+    rule picks the same schools in every replicate; `pupils_now`, `disadvantaged_share_now` read the children.
+    """
 
     def __init__(self, model: mesa.Model, index: int, name: str, phase: str, attendance_effect: float,
-                 value_added: float) -> None:
+                 value_added: float, roll: int = 0, disadvantaged_share: float = 0.0,
+                 eal_share: float = 0.0) -> None:
         super().__init__(model)
+        self.roll = int(roll)
+        self.disadvantaged_share = float(disadvantaged_share)
+        self.eal_share = float(eal_share)
         self.index = index
         self.name = name
         self.phase = phase
@@ -60,6 +68,7 @@ class School(mesa.Agent):
         self.hub_referral_multiplier = 1.0
         self.hub_dna_multiplier = 1.0
         self.hub_food_seek_multiplier = 1.0
+        self.hub_absence_followup = 0.0  # share of an absence spell's pull a hub's case management removes
         self.breakfast_offer = "none"
 
     @property
@@ -68,18 +77,15 @@ class School(mesa.Agent):
         return self.model.children.school == self.index
 
     @property
-    def roll(self) -> int:
+    def pupils_now(self) -> int:
+        """Pupils on roll in the simulation today."""
         return int(self.pupils.sum())
 
     @property
-    def disadvantaged_share(self) -> float:
+    def disadvantaged_share_now(self) -> float:
+        """Share of today's pupils eligible for FSM."""
         mask = self.pupils
         return float(self.model.children.fsm[mask].mean()) if mask.any() else 0.0
-
-    @property
-    def eal_share(self) -> float:
-        mask = self.pupils
-        return float(self.model.children.eal[mask].mean()) if mask.any() else 0.0
 
 
 class Service(mesa.Agent):

@@ -70,10 +70,30 @@ class Pupils(BaseModel):
 
 
 class NamedSchool(BaseModel):
+    """One school of the area: fixed across replicates; figures with `source` and `year`, or `estimate` + `reason`.
+
+    Figures left out (roll, shares) are filled in by a fixed rule (model/schools.py); attendance is recorded
+    where known, for reports and checks.
+    """
+
     model_config = ConfigDict(extra="forbid")
     name: ShortText = Field(min_length=1)
     phase: Literal["primary", "secondary"]
-    roll: Count | None = None
+    roll: float | None = Field(default=None, ge=0, description="pupils on roll (Reception to Year 11)")
+    disadvantaged_share: float | None = Field(default=None, ge=0, le=1, description="share eligible for FSM")
+    eal_share: float | None = Field(default=None, ge=0, le=1, description="share of pupils with EAL")
+    attendance_rate: float | None = Field(default=None, ge=0, le=1, description="share of sessions attended")
+    source: str | None = None
+    year: int | str | None = None
+    estimate: bool = False
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> NamedSchool:
+        given = any(v is not None for v in (self.roll, self.disadvantaged_share, self.eal_share, self.attendance_rate))
+        if given and not ((self.estimate and self.reason) or (self.source and self.year is not None)):
+            raise ValueError(f"school '{self.name}': give 'source' and 'year', or 'estimate = true' with a 'reason'")
+        return self
 
 
 class Schools(BaseModel):
@@ -162,6 +182,9 @@ class AreaProfile(BaseModel):
             named = [s for s in self.schools.named if s.phase == phase]
             if len(named) > getattr(self.schools, phase).value:
                 raise ValueError(f"schools.named lists more {phase} schools than schools.{phase}")
+        names = [s.name for s in self.schools.named]
+        if len(set(names)) != len(names):
+            raise ValueError("schools.named: school names must be unique")
         if self.shares.sen_support.value + self.shares.ehcp.value > 1:
             raise ValueError("shares: sen_support + ehcp cannot exceed 1")
         return self

@@ -13,14 +13,10 @@ from .calendar import Calendar
 from .errors import InputError
 from .interventions.parameters import split_overrides
 from .interventions.registry import REGISTRY
-from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit, step_attendance
-from .mechanisms.day import refresh_child_facts, step_day
-from .mechanisms.food_support import step_food_support
-from .mechanisms.hunger import step_hunger
-from .mechanisms.learning import step_learning
-from .mechanisms.neighbourhood import step_neighbourhood
+from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit
+from .mechanisms.day import MECHANISMS, refresh_child_facts, step_day
 from .mechanisms.services import ServiceNetwork
-from .mechanisms.wellbeing import step_wellbeing
+from .mechanisms.threads import ThreadChoice
 from .params import DEFAULTS
 from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
 from .results import Recorder
@@ -29,9 +25,7 @@ from .scenario import Scenario, load_scenario
 from .starting_attainment import prior_ks2_record
 from .synthesis import synthesise
 
-# The daily mechanisms in order. `step` runs them as `step_day` (two fused passes with the same results, see
-# model/mechanisms/day.py); running these one after another is the readable reference (tests/test_fused_day.py).
-MECHANISMS = (step_food_support, step_hunger, step_neighbourhood, step_wellbeing, step_attendance, step_learning)
+__all__ = ["MECHANISMS", "LocalityModel", "release_model"]  # MECHANISMS: the daily order (model/mechanisms/day.py)
 
 
 def release_model(model: mesa.Model) -> None:
@@ -75,8 +69,8 @@ class LocalityModel(mesa.Model):
         self.today = self.calendar.school_day(0)
         self.crime_index = self.area.neighbourhood.crime_index.value if self.area.neighbourhood else None
 
-        self.school_agents = [School(self, i, s.name, s.phase, s.attendance_effect, s.value_added)
-                              for i, s in enumerate(pop.schools)]
+        self.school_agents = [School(self, i, s.name, s.phase, s.attendance_effect, s.value_added, s.roll,
+                                     s.disadvantaged_share, s.eal_share) for i, s in enumerate(pop.schools)]
         for agent, spec in zip(self.school_agents, pop.schools, strict=True):
             agent.attainment_offset = spec.attainment_offset
         self._family_agents: list[Family] | None = None  # created on first use: see `_materialise_agents`
@@ -89,6 +83,7 @@ class LocalityModel(mesa.Model):
         self.family_buffer2 = np.empty(self.families.n, np.int32)
         self.family_buffer3 = np.empty(self.families.n, np.int32)
         self.family_state = np.zeros(self.families.n, np.uint8)  # today's family flags for the child pass
+        self.thread_choice = ThreadChoice()  # one thread or all for the day's passes, by measured speed
         n_classes = len(self.school_agents) * N_YEAR_GROUPS
         self._class_absence = np.zeros(n_classes)
         self._class_absent = np.zeros(n_classes)
@@ -192,7 +187,7 @@ class LocalityModel(mesa.Model):
         for iv in self.interventions:
             if iv.started:
                 iv.apply(self, day)
-        step_day(self, day)  # the MECHANISMS in order, fused into two passes
+        self.step_mechanisms(day)
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
         self.recorder.day_end(self, day)
@@ -211,6 +206,11 @@ class LocalityModel(mesa.Model):
         self._day += 1
         if self._day >= self.calendar.n_days:
             self.running = False
+
+    def step_mechanisms(self, day: int) -> None:
+        """The day's array mechanisms (`MECHANISMS` in order), fused into two passes (`model.reference` overrides
+        this with the same rules run per agent in plain Python)."""
+        step_day(self, day)
 
     def run(self) -> LocalityModel:
         """Step to the end of the scenario's years."""

@@ -8,7 +8,9 @@ import numpy as np
 
 from .agents import Child, Service
 from .calendar import DAYS_PER_YEAR
+from .mechanisms.learning import daily_offset
 from .mechanisms.services import KINDS
+from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
@@ -32,6 +34,7 @@ class SchoolArrays:
         self.attendance_effect = np.array([s.attendance_effect for s in schools], np.float64)
         self.value_added_per_day = np.array([s.value_added / DAYS_PER_YEAR for s in schools], np.float64)
         self.secondary = np.array([s.phase == "secondary" for s in schools], bool)
+        self.learning_offset_per_day = daily_offset(model.params, self.value_added_per_day, self.secondary)
         camhs = model.services.of_kind("camhs")
         default_route = camhs[0].index if camhs else -1
         self.mh_route = np.array([s.mhst_service if s.mhst_service >= 0 else default_route for s in schools], np.int16)
@@ -46,6 +49,8 @@ class SchoolArrays:
         self.hub_referral_mult = np.where([s.hub for s in schools], hub_mult, 1.0)
         self.food_seek_mult = np.where(self.hosts["food_support"], [s.hub_food_seek_multiplier for s in schools], 1.0)
         self.hub_dna_mult = np.array([s.hub_dna_multiplier for s in schools])
+        self.mh_team = np.array([s.mhst_service >= 0 for s in schools], np.bool_)  # a school mental-health team
+        self.absence_followup = np.array([s.hub_absence_followup for s in schools], np.float64)
 
 
 # Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).
@@ -64,7 +69,9 @@ def add_baseline_services(model) -> None:
     if teams > 0 and share > 0:
         n_teams = math.ceil(teams)
         per_team = model.params["services.mhst_cases_per_week_per_team"] * teams / n_teams
-        rng = model.streams.generator("baseline_mhst")
+        # which schools an existing team covers is part of the area, not of a replicate's luck
+        ss = np.random.SeedSequence([stable_hash(model.area.name), stable_hash("baseline_mhst")])
+        rng = np.random.default_rng(ss)
         schools = list(model.school_agents)
         order = rng.permutation(len(schools))
         n_covered = max(1, round(share * len(schools)))

@@ -8,6 +8,7 @@ from scipy.stats import norm
 
 from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
 from .eef import months_of_progress
+from .schools import school_term_figures
 from .tallies import CellSum as Z
 from .tallies import CellTally as T
 from .tallies import SchoolTally as S
@@ -43,6 +44,9 @@ YEAR_GROUP_VARS = {
 SCHOOL_VARS = {
     "attendance_rate_school": ("1", "share of possible sessions attended, by school"),
     "persistent_absence_rate_school": ("1", "share of pupils persistently absent, by school"),
+    "mean_attainment_z_school": ("z", "mean attainment z-score at the end of term, by school"),
+    "reached_share_school": ("1", "share of pupils any intervention reaches at the end of term, by school"),
+    "cost_gbp_school": ("GBP", "interventions' cost in the term, split by the pupils they reach, by school"),
 }
 SERVICE_VARS = {
     "waiting_days_mean": ("school days", "mean wait from referral to first offer"),
@@ -141,6 +145,8 @@ class Recorder:
             self.tg["progress_months"][t, j] = float(months_of_progress(z[j, Z.PROGRESS_Z] / n[j])) if n[j] else np.nan
         self.ts["attendance_rate_school"][t] = _ratio(schools[:, S.ATTENDED], schools[:, S.POSSIBLE])
         self.ts["persistent_absence_rate_school"][t] = _ratio(schools[:, S.PERSISTENT], schools[:, S.WITH_SESSIONS])
+        (self.ts["mean_attainment_z_school"][t], self.ts["reached_share_school"][t],
+         self.ts["cost_gbp_school"][t]) = school_term_figures(model, self.cost[t])
         term_days = TERM_DAYS[model.today.term_of_year]
         for v, svc in enumerate(self.services):
             st = svc.reset_stats()

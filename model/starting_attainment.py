@@ -5,13 +5,17 @@ Each child's latent attainment z (against the national distribution of their yea
 correlation `attainment.rho_attendance_z` with the child's standardised attendance propensity: children who
 attend more also start higher (DfE KS2-by-absence, FACTS §11 [V1], is the calibration target for rho).
 
-The shift per FSM group is fixed at three anchors and interpolated linearly between them by year group:
+The shift per FSM group is each year group's position at the start of the school year. The key stages are
+assessed at the end of Years 2, 6 and 11, so the anchors below are end-of-year positions and a year group starts
+where the year below ended (Year 3 at the KS1 position, Year 7 at KS2's); between anchors the positions are
+linear by year group. The learning mechanism moves a cohort, on average, from one start to the next, through
+the area's mean school value added (model/steady_state.py), so the cross-section is the model's steady state.
 - Year 6 (KS2): the area's observed KS2 expected-standard shares (other, disadvantaged), matched exactly.
 - Year 2 (KS1): the area keeps its Year 6 z position; the KS1 share follows from KS1's own national threshold
   (`expected_share_year2`, FACTS §3 [S17]). Simplified: FACTS has no KS1 figure by FSM or for Bradford.
 - Year 11 (KS4): the Year 6 position moved by how far each FSM group's national position moves from KS2 to
   KS4 (national group means from grade 4+ and grade 5+ English & maths, averaged; FACTS §3 [A2][A7][A8]).
-Reception and Year 1 take the Year 2 shift (flat before the first anchor), as do Reception entrants.
+Reception to Year 3 take the KS1 position (flat before the first anchor), as do Reception entrants.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from .matching import solve_intercept
 from .params import ParamTable
 from .rng import uniforms
 
-ANCHORS = (2, 6, 11)
+ANCHORS = (2, 6, 11)  # key stages, assessed at the end of these years
 SD_WITHIN_Z = 0.9  # SD of the child residual before the shifts (assumption, as before this module)
 # National shares by FSM group (other, disadvantaged): FACTS §3. KS2 RWM 2024 [A2][A3]; KS4 grade 4+ E&M 2023
 # [A7]; KS4 grade 5+ E&M 2023: disadvantaged 25.2%, gap 27.2 pp [A8].
@@ -52,11 +56,15 @@ def _ks4_move(params: ParamTable, group: int) -> float:
 
 
 def shifts_by_year(c6: tuple[float, float], params: ParamTable) -> np.ndarray:
-    """(12 year groups, 2 FSM groups) shifts: anchors at Years 2, 6, 11, linear between, flat before Year 2."""
+    """(12 year groups, 2 FSM groups) start-of-year shifts: each year group starts at the year below's end position.
+
+    End positions are the anchors at Years 2, 6, 11 with linear steps between (flat before Year 2), so a
+    Year y pupil starts at the interpolated position of Year y - 1.
+    """
     out = np.empty((12, 2))
     for g in (0, 1):
         anchors = (c6[g], c6[g], c6[g] + _ks4_move(params, g))
-        out[:, g] = np.interp(np.arange(12), ANCHORS, anchors)
+        out[:, g] = np.interp(np.arange(12) - 1.0, ANCHORS, anchors)
     return out
 
 

@@ -8,7 +8,7 @@ correlations come from the latent deprivation while the marginals come from the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
@@ -16,8 +16,10 @@ from scipy.special import expit
 from .area import AreaProfile
 from .matching import solve_intercept
 from .params import ParamTable
+from .schools import SchoolLayout, SchoolSpec, school_layout
 from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
+from .steady_state import centre_by_phase, value_added_offsets
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
 SECONDARY_YEARS = 5  # Year 7 .. Year 11
@@ -25,18 +27,6 @@ SECONDARY_YEARS = 5  # Year 7 .. Year 11
 # turned into odds ratios of SEN given FSM (odds ratios are symmetric).
 _OR_SEN_SUPPORT_FSM = (0.299 / 0.701) / (0.149 / 0.851)
 _OR_EHCP_FSM = (0.346 / 0.654) / (0.149 / 0.851)
-
-
-@dataclass
-class SchoolSpec:
-    """A school as synthesised: name, phase, neighbourhoods served and its random effects."""
-
-    name: str
-    phase: str
-    attendance_effect: float
-    value_added: float
-    attainment_offset: float
-    neighbourhoods: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -51,34 +41,23 @@ class Population:
     attainment_shift: np.ndarray  # (year group, FSM) shift of starting z; Reception entrants take row 0
 
 
-def _split(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Split a count over bins in proportion to weights (multinomial)."""
-    return rng.multinomial(int(total), weights / weights.sum())
-
-
 def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
                pupils: int | None = None) -> Population:
-    """Build the population of `area`; `pupils` rescales pupil and school numbers (for tests and benchmarks)."""
+    """Build the population of `area`; `pupils` rescales pupil numbers and every school's roll (tests, benchmarks).
+
+    The schools are fixed (model/schools.py): only children, families and their luck depend on `rng`.
+    """
     p = params.group("population")
     n_primary = area.pupils.primary.value
     n_secondary = area.pupils.secondary.value
     scale = 1.0 if pupils is None else pupils / (n_primary + n_secondary)
     n_primary, n_secondary = round(n_primary * scale), round(n_secondary * scale)
-    n_prim_schools = max(1, round(area.schools.primary.value * min(scale, 1.0)))
-    n_sec_schools = max(1, round(area.schools.secondary.value * min(scale, 1.0)))
-    n_prim_schools = min(n_prim_schools, max(1, n_primary // 20))
-    n_sec_schools = min(n_sec_schools, max(1, n_secondary // 20))
 
-    # Neighbourhoods: one per primary school, with unequal sizes and their own deprivation and EAL mix.
-    n_nb = n_prim_schools
-    nb_weight = rng.lognormal(0.0, 0.3, n_nb)
-    nb_depr = rng.normal(0.0, p["sd_neighbourhood_deprivation"], n_nb)
-    nb_eal = rng.normal(0.0, p["sd_neighbourhood_eal"], n_nb)
-    # Secondary catchments: contiguous blocks of neighbourhoods.
-    cum = np.cumsum(nb_weight) / nb_weight.sum()
-    nb_secondary = np.minimum((cum * n_sec_schools - 1e-9).astype(int), n_sec_schools - 1)
-
-    schools = _make_schools(area, params, rng, n_prim_schools, n_sec_schools, nb_secondary)
+    # Neighbourhoods: one per primary school, sized by its roll, with the school's deprivation and EAL mix.
+    layout: SchoolLayout = school_layout(area, params, scale)
+    schools = layout.schools
+    n_nb = layout.n_primary
+    nb_depr, nb_eal = layout.nb_depr, layout.nb_eal
 
     # Children by year group and neighbourhood.
     per_year = np.r_[np.full(PRIMARY_YEARS, n_primary / PRIMARY_YEARS),
@@ -89,7 +68,7 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     nb_of_child = np.empty(n, np.int64)
     start = 0
     for c in counts:
-        nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), _split(c, nb_weight, rng))
+        nb_of_child[start:start + c] = np.repeat(np.arange(n_nb), layout.split(c))
         start += c
 
     # Families within each neighbourhood.
@@ -116,27 +95,24 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     # Family deprivation and the shares that follow it.
     depr = nb_depr[nbh] + rng.standard_normal(nbh.size)
     families.deprivation[:] = depr
-    sd_depr = np.sqrt(1.0 + p["sd_neighbourhood_deprivation"] ** 2)
+    sd_depr = np.sqrt(1.0 + np.var(nb_depr))
     depr_std = depr / sd_depr
-    kids_per_family = np.bincount(family, minlength=nbh.size).astype(float)
-    child_depr = depr[family]
-    q_fsm = np.quantile(child_depr, 1.0 - area.shares.fsm.value)
-    families.fsm_eligible[:] = depr > q_fsm
+    families.fsm_eligible[:] = depr > 0.0  # so each neighbourhood's FSM share is its primary school's
     q_li = np.quantile(depr, 1.0 - area.shares.low_income_households.value)
     families.low_income[:] = (depr > q_li) | families.fsm_eligible
     a_food = solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
     families.food_insecure[:] = rng.random(nbh.size) < expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
     a_dep = solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
     families.parent_depressed[:] = rng.random(nbh.size) < expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
-    a_eal = solve_intercept(nb_eal[nbh], area.shares.eal.value, weights=kids_per_family + 1e-12)
-    families.eal[:] = rng.random(nbh.size) < expit(a_eal + nb_eal[nbh])
+    families.eal[:] = rng.random(nbh.size) < expit(nb_eal[nbh])  # the school's EAL share, in expectation
     eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
     families.engagement_base[:] = eng
     families.engagement[:] = eng
     families.distance_services_km[:] = p["median_distance_services_km"] * rng.lognormal(0.0, 0.5, nbh.size)
     families.hub_school[:] = -1
     families.home_primary[:] = nbh
-    families.home_secondary[:] = n_prim_schools + nb_secondary[nbh]
+    sec_age = np.bincount(family[year_group >= PRIMARY_YEARS], minlength=nbh.size).astype(float)
+    families.home_secondary[:] = layout.secondary_of_families(nbh, sec_age + 0.25)
 
     # Children's own characteristics.
     children.fsm[:] = families.fsm_eligible[family]
@@ -151,7 +127,11 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     children.propensity[:] = rng.normal(0.0, params["attendance.sd_child"], n)
     children.vision_uncorrected[:] = rng.random(n) < p["share_uncorrected_vision"]
 
+    _centre_school_effects(schools)
     shift = _starting_attainment(children, schools, area, params, rng)
+    va_primary, va_secondary = value_added_offsets(area, params, shift)
+    for s in schools:
+        s.value_added += va_secondary if s.phase == "secondary" else va_primary
     pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift)
     for s, spec in enumerate(schools):
         spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
@@ -185,16 +165,12 @@ def _starting_attainment(children: ChildArrays, schools: list[SchoolSpec], area:
     return table
 
 
-def _make_schools(area: AreaProfile, params: ParamTable, rng: np.random.Generator, n_prim: int, n_sec: int,
-                  nb_secondary: np.ndarray) -> list[SchoolSpec]:
-    """Schools with names (the profile's named schools first) and random effects."""
-    out = []
-    for phase, count in (("primary", n_prim), ("secondary", n_sec)):
-        named = [s.name for s in area.schools.named if s.phase == phase]
-        for i in range(count):
-            name = named[i] if i < len(named) else f"{area.display_name} {phase} {i + 1}"
-            out.append(SchoolSpec(name, phase,
-                                  attendance_effect=float(rng.normal(0.0, params["attendance.sd_school"])),
-                                  value_added=float(rng.normal(0.0, params["learning.sd_school_value_added"])),
-                                  attainment_offset=float(rng.normal(0.0, params["attainment.sd_school_z"]))))
-    return out
+def _centre_school_effects(schools: list[SchoolSpec]) -> None:
+    """Centre value added and starting offsets within each phase (weighted by the fixed rolls, so a school's effects
+    are the same in every replicate); the area's means are set apart (model/steady_state.py)."""
+    secondary = np.array([s.phase == "secondary" for s in schools])
+    pupils = np.maximum([s.roll for s in schools], 1.0)
+    va = centre_by_phase(np.array([s.value_added for s in schools]), secondary, pupils)
+    off = centre_by_phase(np.array([s.attainment_offset for s in schools]), secondary, pupils)
+    for s, v, o in zip(schools, va, off, strict=True):
+        s.value_added, s.attainment_offset = float(v), float(o)

@@ -1,36 +1,67 @@
-"""The fused daily passes (`step_day`) give exactly what running `MECHANISMS` one after another gives."""
+"""The fused daily passes (`step_day`) give exactly what the `*_row` rules give run in plain Python per agent."""
 
 import numpy as np
 import pytest
-from actlocally.model import locality
-from actlocally.model.locality import MECHANISMS, LocalityModel
+from actlocally.model.locality import LocalityModel
+from actlocally.model.mechanisms.day import MECHANISMS, step_day
+from actlocally.model.reference import RULES, ReferenceModel
 from actlocally.model.state import ChildArrays, FamilyArrays
 
+ALL_ROUTES = [{"type": "service_hub", "schools": "all",
+               "services": ["talking_therapies", "early_help", "food_support", "youth_service"]},
+              {"type": "breakfast_club", "schools": "all"},
+              {"type": "mental_health_support_team", "teams": 2, "schools": "all"}]
 
-def sequential_day(model: LocalityModel, day: int) -> None:
-    """The reference: each mechanism over all rows, in order."""
-    for mechanism in MECHANISMS:
-        mechanism(model, day)
+
+def assert_same_state(a: LocalityModel, b: LocalityModel) -> None:
+    """Every child and family array, the day's counts and every service's queue and stats are equal, bit for bit."""
+    for store, fields in (("children", ChildArrays.FIELDS), ("families", FamilyArrays.FIELDS)):
+        for name in fields:
+            assert np.array_equal(getattr(getattr(a, store), name), getattr(getattr(b, store), name)), (store, name)
+    assert np.array_equal(a.hungry_today, b.hungry_today)
+    assert np.array_equal(a._class_absence, b._class_absence) and a._mean_absence == b._mean_absence
+    assert a.exposure_max == b.exposure_max
+    for sa, sb in zip(a.services.services, b.services.services, strict=True):
+        assert sa.stats == sb.stats and sa.queue_length == sb.queue_length, sa.name
+
+
+def test_every_mechanism_has_a_plain_python_rule():
+    assert set(MECHANISMS) <= set(RULES)
+    assert all(not hasattr(rule, "py_func") for rule in RULES.values())  # the interpreter runs them, not numba
+
+
+def fused_then_both(sc, warm_days: int, days: int) -> LocalityModel:
+    """Step a fused model and a reference from the same start, fused for `warm_days` (so queues fill and support
+    starts and ends), then `days` more with the reference running its rules per agent: same state every day."""
+    fused, reference = LocalityModel(sc), ReferenceModel(sc)
+    reference.step_mechanisms = lambda day: step_day(reference, day)
+    for _ in range(warm_days):
+        fused.step()
+        reference.step()
+    del reference.step_mechanisms  # from here on, ReferenceModel's own per-agent day
+    for _ in range(days):
+        fused.step()
+        reference.step()
+        assert_same_state(fused, reference)
+    return fused
 
 
 @pytest.mark.parametrize("area", ["holme_wood", "keighley_central"])
-def test_fused_day_matches_mechanisms_in_order(scenario_factory, monkeypatch, area):
-    # hubs, clubs and teams so every referral route and service is exercised; two years to cross progression
-    ivs = [{"type": "service_hub", "schools": "all", "services": ["talking_therapies", "early_help", "food_support",
-                                                                   "youth_service"]},
-           {"type": "breakfast_club", "schools": "all"},
-           {"type": "mental_health_support_team", "teams": 2, "schools": "all"}]
-    sc = scenario_factory(area=area, years=2, interventions=ivs)
-    fused = LocalityModel(sc).run()
-    monkeypatch.setattr(locality, "step_day", sequential_day)
-    reference = LocalityModel(sc).run()
-    for store, fields in (("children", ChildArrays.FIELDS), ("families", FamilyArrays.FIELDS)):
-        for name in fields:
-            a, b = getattr(getattr(fused, store), name), getattr(getattr(reference, store), name)
-            assert np.array_equal(a, b), (store, name)
-    ds_f, ds_r = fused.results(), reference.results()
-    for var in ds_f.data_vars:
-        assert np.array_equal(ds_f[var].values, ds_r[var].values, equal_nan=True), var
+def test_fused_day_matches_the_rules_run_per_agent_in_python(scenario_factory, area):
+    # hubs, clubs and teams so every referral route and service is exercised
+    fused = fused_then_both(scenario_factory(area=area, pupils=1000, interventions=ALL_ROUTES), 60, 6)
+    started = {s.category: s.stats["started"] for s in fused.services.services if s.stats["started"]}
+    assert {"child_mh", "parent_mh", "family_food", "family_help"} <= set(started)  # the routes were exercised
+    assert fused.children.hungry.any() and fused.children.at_breakfast.any()
+    if area == "holme_wood":
+        assert fused.children.exposure.max() > 1 and "child_youth" in started
+
+
+def test_reference_matches_across_a_year_boundary(scenario_factory):
+    """Year progression, new entrants and interventions' new year in between the compared days."""
+    sc = scenario_factory(area="holme_wood", pupils=400, years=2, interventions=ALL_ROUTES)
+    fused = fused_then_both(sc, 190 - 3, 6)
+    assert fused.today.year == 1
 
 
 def test_parallel_passes_give_the_same_numbers_as_one_thread(scenario_factory, monkeypatch):

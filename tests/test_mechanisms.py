@@ -1,8 +1,11 @@
 """Each mechanism moves outcomes the right way and by about the right amount (small populations, fixed seeds)."""
 
+import re
+
 import numpy as np
 import pytest
 from actlocally.model.agents import Child, Family, School, Service
+from actlocally.model.area import AREAS_DIR
 from actlocally.model.locality import LocalityModel
 from actlocally.model.state import WAITING
 
@@ -53,10 +56,15 @@ def test_breakfast_club_with_zero_places_equals_baseline_exactly(scenario_factor
         assert np.array_equal(getattr(a.children, name), getattr(b.children, name))
 
 
-def test_mhst_raises_referral(scenario_factory):
+def test_mhst_raises_referral(scenario_factory, tmp_path):
+    # an area with no existing MHST, so every school's referrals move to the new teams (Keighley's fixed
+    # schools already have one covering both secondaries, most of the pupils)
+    text = (AREAS_DIR / "keighley_central.toml").read_text()
+    area = tmp_path / "no_mhst.toml"
+    area.write_text(re.sub(r"mhst_teams = \{ value = [0-9.]+", "mhst_teams = { value = 0.0", text))
     mhst = {"type": "mental_health_support_team", "teams": 3, "schools": "all"}
-    base = run_days(LocalityModel(scenario_factory()), 60)
-    more = run_days(LocalityModel(scenario_factory(interventions=[mhst])), 60)
+    base = run_days(LocalityModel(scenario_factory(area=str(area))), 60)
+    more = run_days(LocalityModel(scenario_factory(area=str(area), interventions=[mhst])), 60)
     ref_base = sum(s.stats["referred"] for s in base.services.of_category("child_mh"))
     ref_more = sum(s.stats["referred"] for s in more.services.of_category("child_mh"))
     assert ref_more > 1.4 * ref_base

@@ -127,7 +127,8 @@ def test_a_parameter_switched_off_by_the_scenario_has_zero_total_index(tmp_path)
     assert plan.baseline is None and ds.sizes["sample"] == 4 * (2 * 3 + 2)
     st = ds["ST"]
     assert (st.sel(parameter=["attendance.b_hunger", "learning.penalty_hunger"]) == 0).all()
-    assert (st.sel(parameter="attendance.a0") > 0).all()
+    # a live parameter moves attendance; at 300 pupils (~75 assessed) it need not move a pupil across the standard
+    assert (st.sel(parameter="attendance.a0").isel(output=0) > 0).all()  # days_attended
     with pytest.raises(InputError, match="fixed by the scenario"):
         plan_sensitivity(toml, method="morris", samples=2, output="x", parameters="hunger.p_hungry_if_secure,"
                          "attendance.a0")

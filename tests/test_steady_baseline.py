@@ -5,7 +5,8 @@ import pytest
 from actlocally.model.area import load_area
 from actlocally.model.calendar import DAYS_PER_YEAR
 from actlocally.model.locality import LocalityModel
-from actlocally.model.mechanisms.learning import _learning_kernel
+from actlocally.model.mechanisms.learning import LearningArgs, learning_row
+from actlocally.model.mechanisms.records import make_record
 from actlocally.model.params import DEFAULTS
 from actlocally.model.synthesis import attainment_offsets, synthesise
 from conftest import small_scenario
@@ -28,20 +29,19 @@ def test_year_groups_start_from_their_own_key_stage():
     shift = pop.attainment_shift
     assert np.allclose(shift[0], shift[2]) and np.allclose(shift[2], shift[6])  # KS1 keeps the KS2 position
     assert shift[11, 1] < shift[6, 1] and shift[11, 0] > shift[6, 0]  # the FSM gap widens to KS4 (FACTS §3)
-    assert np.all(np.diff(shift[6:, 1]) < 0)  # interpolated year by year
+    assert np.allclose(shift[3], shift[7])  # a year group starts where the year below ended (KS1, KS2 at year end)
+    assert np.all(np.diff(shift[7:, 1]) < 0)  # interpolated year by year
 
 
 def test_ten_more_missed_days_cost_the_expected_amount():
-    """Paired twins through the learning kernel: identical but for ten missed days."""
+    """Paired twins through the learning rule the fused pass inlines: identical but for ten missed days."""
     q = DEFAULTS.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
+    a = make_record(LearningArgs, q, z_per_day=z_per_day)
     z = np.zeros(2, np.float32)
-    off = np.zeros(1)
-    f = np.zeros(2, bool)
     for day in range(DAYS_PER_YEAR):
-        present = np.array([True, day >= 10])
-        _learning_kernel(present, f, f, f, f, np.zeros(2, np.int16), z, off, z_per_day, q["catch_up_share"],
-                         q["penalty_hunger"], q["penalty_difficulty"], q["penalty_vision"], 0.0)
+        for twin, present in enumerate((True, day >= 10)):
+            z[twin] += learning_row(a, present, False, False, False, 0.0, False, 1, 0.0)
     expected = 10 * z_per_day * (1.0 - q["catch_up_share"])
     assert z[0] - z[1] == pytest.approx(expected, rel=1e-4)
 
@@ -67,11 +67,15 @@ def six_years():
 
 # Bands around year 1 (small population, 2,000 pupils): PA +-0.04 and probable disorder +-0.05 (a few SE of a
 # year's rate at this size); assessed share +-0.10 (~500 assessed pupils, SE ~0.02, plus cohort differences);
-# mean z +-0.25 (the area's attendance gap to national costs ~0.04 z a year: a real effect, not noise).
-BANDS = {"pa": 0.04, "ks": 0.10, "mh_primary": 0.05, "mh_secondary": 0.05, "mean_z": 0.25}
+# mean z +-0.08 (was +-0.25): the area's mean value added now makes the cross-section the steady state at the
+# profile's attendance (model/steady_state.py), so what is left is the default parameters' own attendance and
+# prevalence against the profile's: measured up to +0.07 over 6 years at 6,000 pupils in the four areas, 0.025
+# here.
+BANDS = {"pa": 0.04, "ks": 0.10, "mh_primary": 0.05, "mh_secondary": 0.05, "mean_z": 0.08}
 
 
 def test_six_year_baseline_stays_in_its_band(six_years):
+    """Each figure stays within BANDS of its year-1 value over six years (bands and why: see BANDS)."""
     _, snaps = six_years
     for k, band in BANDS.items():
         first = snaps[0][k]

@@ -112,3 +112,15 @@ def test_a_bad_spec_exits_2_without_a_traceback(tmp_path):
     result = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_breakfast_club_effects_can_differ_between_ks1_and_ks2():
+    """The settled-morning gain is by key stage (Magic Breakfast: KS1 +2 months, KS2 none), so the paired effects
+    of one trial differ between Year 2 and Year 6, and follow the parameters."""
+    spec = load_trial("magic_breakfast")
+    task = TrialTask(spec, "keighley_central", 1, 0, 3000)
+    res = run_trial_replicate(task)
+    assert res["ks1_attainment"]["paired"] > res["ks2_attainment"]["paired"] + 0.5
+    flipped = run_trial_replicate(TrialTask(spec, "keighley_central", 1, 0, 3000, (
+        ("learning.breakfast_settled_ks1", 0.0), ("learning.breakfast_settled_ks2", 0.3))))
+    assert flipped["ks2_attainment"]["paired"] > flipped["ks1_attainment"]["paired"] + 0.5

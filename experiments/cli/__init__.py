@@ -14,6 +14,7 @@ from actlocally.experiments.cli.calibrate import calibrate
 from actlocally.experiments.cli.compare import compare
 from actlocally.experiments.cli.evidence import evidence
 from actlocally.experiments.cli.info import areas, params, validate
+from actlocally.experiments.cli.portfolio import portfolio
 from actlocally.experiments.cli.run import run
 from actlocally.experiments.cli.sensitivity import sensitivity
 from actlocally.experiments.cli.serve import serve
@@ -34,6 +35,7 @@ app.command("sensitivity")(sensitivity)
 app.command("trial")(trial)
 app.command("evidence")(evidence)
 app.command("serve")(serve)
+app.command("portfolio")(portfolio)
 
 
 def main() -> None:  # pragma: no cover

@@ -27,6 +27,8 @@ def compare(
     posterior: Annotated[str, typer.Option(help="parameters per replicate: 'auto' (an area's stored posterior if "
                                            "calibrated), 'none' (defaults), or an area name / posterior .nc")]
     = "auto",
+    against: Annotated[str | None, typer.Option(help="set every scenario against this one (a scenario name of the "
+                                                "comparison) instead of its baseline")] = None,
 ) -> None:
     """Run scenarios against their baselines under common random numbers; write NetCDF, CSV, charts and a table."""
     from actlocally.experiments.compare.comparison import (
@@ -53,6 +55,9 @@ def compare(
                                    seed=plan.seed, pupils=plan.pupils, title=plan.title,
                                    description=plan.description)
         attach_posteriors(plan, posterior)
+        if against is not None and against not in plan.arms:
+            raise InputError(None, "--against", f"'{against}' is not a scenario of this comparison; give one of: "
+                             f"{', '.join(plan.arms)}")
     except InputError as err:
         fail(err)
     from actlocally.runtime.folder_lock import folder_lock
@@ -60,12 +65,12 @@ def compare(
     out_dir = out / plan.name  # plan.name is a checked single folder name, so out_dir is inside `out`
     try:
         with folder_lock(out_dir):
-            _run_plan(plan, out_dir, workers, scheduler)
+            _run_plan(plan, out_dir, workers, scheduler, against)
     except InputError as err:
         fail(err)
 
 
-def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None) -> None:
+def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None, against: str | None = None) -> None:
     from actlocally.experiments.compare.comparison import run_comparison
     from actlocally.experiments.compare.report import group_table, rich_table, write_comparison_outputs
     from actlocally.runtime.executor import Executor
@@ -84,8 +89,12 @@ def _run_plan(plan, out_dir: Path, workers: int, scheduler: str | None) -> None:
             ds = run_comparison(plan, ex, out_dir, on_progress,
                                 on_message=lambda text: progress.console.print(plain(text)))
             memory = ex.worker_peak_memory_mb()
-    table, written = write_comparison_outputs(ds, out_dir)
-    console.print(rich_table(table, plan.title or plan.name))
+    try:
+        table, written = write_comparison_outputs(ds, out_dir, against)
+    except InputError as err:
+        fail(err)
+    title = plan.title or plan.name
+    console.print(rich_table(table, f"{title}: against {against}" if against else title))
     console.print(group_table(table))
     console.print(f"peak memory per worker: {', '.join(f'{v:,.0f} MB' for v in memory.values())}")
     console.print("written: " + ", ".join(plain(p) for p in written))

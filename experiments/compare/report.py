@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+from actlocally.experiments.compare.against import against_effects
 from actlocally.experiments.compare.effects import (
     ALL_METRICS,
     COST_METRICS,
@@ -15,6 +16,7 @@ from actlocally.experiments.compare.effects import (
     summary_table,
 )
 from actlocally.experiments.compare.plots import all_charts
+from actlocally.experiments.compare.school_effects import school_chart, school_effects, school_table
 from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
 from rich.markup import escape
 from rich.table import Table
@@ -26,15 +28,24 @@ _DECIMALS = {"days per pupil per year": 2, "percentage points": 2, "pupils per y
 _COST_NAMES = {m.name for m in COST_METRICS.values()}
 
 
-def write_comparison_outputs(ds: xr.Dataset, out_dir: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """Write comparison.nc, effects.nc, summary.csv and the charts into `out_dir`; return the summary table."""
+def write_comparison_outputs(ds: xr.Dataset, out_dir: Path, against: str | None = None
+                             ) -> tuple[pd.DataFrame, list[Path]]:
+    """Write comparison.nc, effects.nc, summary.csv and the charts into `out_dir`; return the summary table.
+
+    With `against`, effects are each scenario's paired effect minus that scenario's (see compare/against.py).
+    """
     effects = paired_effects(ds)
     effects.attrs = {k: v for k, v in ds.attrs.items() if k != "title"}
     effects.attrs["title"] = f"actlocally paired effects: {ds.attrs.get('comparison')}"
+    if against is not None:
+        effects = against_effects(effects, against)
     table = summary_table(effects)
+    by_school = school_effects(ds)  # always against the baseline
+    ds = xr.merge([ds, by_school], join="left", combine_attrs="override")
     written = [write_netcdf_atomic(ds, out_dir / "comparison.nc"), write_netcdf_atomic(effects, out_dir / "effects.nc"),
-               write_csv_atomic(table, out_dir / "summary.csv")]
-    written += all_charts(ds, effects, out_dir)
+               write_csv_atomic(table, out_dir / "summary.csv"),
+               write_csv_atomic(school_table(by_school), out_dir / "school_effects.csv")]
+    written += all_charts(ds, effects, out_dir) + school_chart(by_school, out_dir)
     return table, written
 
 

@@ -2,7 +2,8 @@
 
 logit P(present) = a0 + a_secondary + a_year + propensity + school effect + b_fsm*fsm + b_send + b_difficulty
     + b_parent_depressed + b_hunger*hungry + b_engagement*(engagement - 0.5) + season(day)
-    + b_peer*(class absence yesterday - mean absence yesterday) + b_absent_yesterday + b_exposure*exposure.
+    - b_peer*(class absence yesterday - mean absence yesterday) + b_absent_yesterday + b_exposure*exposure.
+(the peer term lowers presence where a class missed more than the area did yesterday: absence spreads)
 An absence is recorded as illness with a probability that rises at the winter peak (about half of absence in
 England is illness). Simplified: a child attends both sessions of a day or neither.
 """
@@ -17,6 +18,7 @@ from numba import njit
 from ..calendar import TERM_DAYS
 from ..rng import bernoulli_logit, uniform
 from ..state import EHCP, SEN_SUPPORT
+from .records import make_record, record_type
 
 N_YEAR_GROUPS = 12
 PRIMARY_YEARS = 7
@@ -49,62 +51,46 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
         out[i] = x
 
 
+AttendanceArgs = record_type(
+    "AttendanceArgs", "attendance",
+    ("key", "use_exposure", "mean_absence", "season_lo", "illness_share_today"), __name__)
+
+
 @njit(cache=True, inline="always")
-def attendance_base(fixed, season_lo, engagement, class_absence, mean_absence, b_engagement, b_peer):
+def attendance_base(a, fixed, engagement, class_absence):
     """The part of one child's log-odds that does not depend on its own state today: fixed, season, family
-    engagement and the peer effect (`class_absence`: its class's absence rate yesterday).
+    engagement and the peer effect (`class_absence`: its class's absence rate yesterday; `a`: `AttendanceArgs`).
 
     Separate so a fused pass can start it (two gathers and a chain of additions) early in a child's step.
     """
-    return fixed + season_lo + b_engagement * (engagement - 0.5) + b_peer * (class_absence - mean_absence)
+    return fixed + a.season_lo + a.b_engagement * (engagement - 0.5) - a.b_peer * (class_absence - a.mean_absence)
 
 
 @njit(cache=True, inline="always")
-def attendance_row(key, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, use_exposure,
-                   b_difficulty, b_parent, b_hunger, b_absent_yesterday, b_exposure, illness_share):
+def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
+                   school_support, followup):
     """One child's presence today, and whether an absence is illness: returns (present, ill).
 
-    `x` is `attendance_base`; `parent_depressed` is the family's value.
+    `x` is `attendance_base`; `parent_depressed` is the family's value; `school_support`: in support from a
+    school-based mental-health team today; `followup`: the share of an absence spell's pull the school's case
+    management removes (a hub's attendance follow-up, 0 elsewhere).
     """
-    u = uniform(key, day, i, 0)
+    u = uniform(a.key, day, i, 0)
     if difficulty:
-        x += b_difficulty
+        x += a.b_difficulty
     if parent_depressed:
-        x += b_parent
+        x += a.b_parent_depressed
     if hungry:
-        x += b_hunger
-    if absent_yesterday:  # spells of absence
-        x += b_absent_yesterday
-    if use_exposure:
-        x += b_exposure * exposure
+        x += a.b_hunger
+    if absent_yesterday:  # spells of absence, shortened where someone follows up the absent child
+        x += a.b_absent_yesterday * (1.0 - followup)
+    if school_support:  # support from a school mental-health team re-engages the child (FACTS §11 [V5])
+        x += a.b_school_support_secondary if secondary else a.b_school_support_primary
+    if a.use_exposure:
+        x += a.b_exposure * exposure
     if bernoulli_logit(u, x):
         return True, False
-    return False, uniform(key, day, i, 1) < illness_share  # the reason draw: lane 1 of the same stream
-
-
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _attendance_kernel(key, day, fixed, class_id, family, difficulty, hungry, exposure, use_exposure, present,
-                       term_possible, term_attended, term_illness, parent_depressed, engagement, class_absence,
-                       mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer, b_absent_yesterday,
-                       b_exposure, season_lo, illness_share, class_absent):
-    class_absent[:] = 0.0
-    n_absent = 0
-    for i in range(fixed.shape[0]):
-        f, c = family[i], class_id[i]
-        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
-        is_present, ill = attendance_row(key, day, i, x, difficulty[i], parent_depressed[f], hungry[i], not present[i],
-                                         exposure[i], use_exposure, b_difficulty, b_parent, b_hunger,
-                                         b_absent_yesterday, b_exposure, illness_share)
-        present[i] = is_present
-        term_possible[i] += 2
-        if is_present:
-            term_attended[i] += 2
-        else:
-            n_absent += 1
-            class_absent[c] += 1.0
-            if ill:
-                term_illness[i] += 2
-    return n_absent
+    return False, uniform(a.key, day, i, 1) < a.illness_share_today  # the reason draw: lane 1 of the same stream
 
 
 def refresh_fixed_logit(model) -> None:
@@ -117,13 +103,14 @@ def refresh_fixed_logit(model) -> None:
     model.class_size[:] = np.bincount(model.class_id, minlength=model.class_size.size)
 
 
-def attendance_args(model) -> tuple:
-    """(stream key, class absence yesterday, mean absence yesterday, the coefficients, season, illness share)."""
+def attendance_args(model) -> AttendanceArgs:
+    """The attendance group's parameters, the stream key, yesterday's mean absence, today's season
+    log-odds and illness share of absence."""
     a, cal = model.params.group("attendance"), model.today
     season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
-    return (model.streams["attendance"], model._class_absence, model._mean_absence, a["b_difficulty"],
-            a["b_parent_depressed"], a["b_hunger"], a["b_engagement"], a["b_peer"], a["b_absent_yesterday"],
-            a["b_exposure"], season_lo, illness_share)
+    return make_record(AttendanceArgs, a, key=model.streams["attendance"], use_exposure=model.crime_index is not None,
+                       mean_absence=model._mean_absence, season_lo=season_lo,
+                       illness_share_today=illness_share)
 
 
 @njit(cache=True)
@@ -138,15 +125,3 @@ def end_attendance(model, n_absent: int) -> None:
     _absence_rates(model._class_absent, model.class_size, model._class_absence)
     model._mean_absence = n_absent / max(1, model.children.n)
     model.present_today = model.children.n - n_absent
-
-
-def step_attendance(model, day: int) -> None:
-    """Who is in school today; updates term counters and each class's absence for tomorrow's peer effect."""
-    c, f = model.children, model.families
-    key, class_absence, mean_absence, *coef, season_lo, illness_share = attendance_args(model)
-    n_absent = _attendance_kernel(
-        key, day, model.attendance_fixed, model.class_id, c.family, c.difficulty, c.hungry, c.exposure,
-        model.crime_index is not None, c.present, c.term_possible, c.term_attended, c.term_illness,
-        f.parent_depressed, f.engagement, class_absence, mean_absence, *coef, season_lo, illness_share,
-        model._class_absent)
-    end_attendance(model, n_absent)

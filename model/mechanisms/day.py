@@ -1,54 +1,70 @@
-"""One school day of all six array mechanisms in two fused passes: families, then children.
+"""One school day of all the array mechanisms in two fused passes: families, then children. This is the model.
 
-`LocalityModel.MECHANISMS` lists the mechanisms in their order (food support, hunger, neighbourhood,
-wellbeing, attendance, learning); running them one after another is the reference. `step_day` gives the same
-numbers bit for bit (tests/test_fused_day.py) in two passes over memory instead of eight:
+`MECHANISMS` (below) lists the mechanisms in the order each row goes through them; each one's rule is a `*_row`
+function in its own module (inlined here), taking its mechanism's named record (`records.py`: the group's rows of
+parameters.toml plus derived values) and one row's state. This module only wires them together, in two passes:
 
-1. **families**: food support, then parent wellbeing, for each family. Children's onset reads the parent's
-   state *before* today's parent step (wellbeing runs children first) and attendance reads it *after*, so the
-   pass writes both, with today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
+1. **families**: food support, parent wellbeing, then engagement, for each family. Children's onset reads the
+   parent's state *before* today's parent step and attendance reads it *after*, so the pass writes both, with
+   today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
 2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
-   the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every mechanism
+   the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
    gives the same result as doing one mechanism at a time.
 
-Both passes run over blocks of rows on all of numba's threads for a large population, each thread taking the
-next free block (`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
+The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
+`model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
+checks that it gives the same numbers, bit for bit.
+
+For a large population both passes run over blocks of rows on numba's threads (or on one thread while that
+measures faster, e.g. when another process holds a core: `threads.py`), each thread taking the next free block
+(`atomic.take_block`: a busy core on a shared machine no longer holds the other back); counts
 are whole numbers, so summing the blocks' counts gives the same figures whatever the thread count or order.
 Row loops index arrays with unsigned row numbers (`np.uintp`): with a signed index numba adds a negative-index
-check to every array read.
-
-Each mechanism's rule stays in its own module as a `*_row` function (inlined here); this module only wires
-them together. Numba's cache does not see edits to those functions from here: after changing a `*_row`
-function, delete the `__pycache__/*.nbi` / `*.nbc` files (or touch this file) so the kernels recompile.
+check to every array read. Numba's cache is keyed by a hash of the model's source (`model/jit_cache.py`), so an
+edited rule is recompiled.
 """
 
 from __future__ import annotations
 
-import numba
+import time
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, prange
 
 from ..state import IN_SUPPORT
 from .atomic import take_block
-from .attendance import attendance_args, attendance_base, attendance_row, end_attendance
+from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_row, end_attendance
+from .blocks import pack_referrals, sum_blocks
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
-from .learning import learning_args, learning_row
-from .neighbourhood import MIN_YEAR_GROUP, exposure_row, neighbourhood_args
-from .wellbeing import (
-    PRIMARY_YEARS,
-    child_wellbeing_args,
-    child_wellbeing_row,
-    engagement_args,
-    engagement_row,
-    parent_wellbeing_args,
-    parent_wellbeing_row,
-)
+from .learning import class_club_share, learning_args, learning_row
+from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
+from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
+# The daily mechanisms, in the order each row goes through them (families first, then children). This is the one
+# place the order is written; `step_day` (fused) and `model.reference` (per agent, in plain Python) both follow it.
+MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neighbourhood", "child_wellbeing",
+              "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
 # bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
-FEMALE, FSM, OLDER, SECONDARY, BLURRED = 1, 2, 4, 8, 16
+FEMALE, FSM, OLDER, SECONDARY, BLURRED, KS2 = 1, 2, 4, 8, 16, 32
+
+# The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
+FamilyDay = namedtuple("FamilyDay", (
+    "food_insecure", "secure_until", "food_status", "food_until", "hub_school", "parent_depressed", "parent_status",
+    "parent_until", "help_status", "help_until", "engagement", "engagement_base",  # the first 12: FamilyArrays
+    "state", "food_refs", "therapy_refs", "help_refs"))
+ChildDay = namedtuple("ChildDay", (
+    "family", "facts", "school", "class_id", "fixed",
+    "at_breakfast", "hungry", "difficulty", "present", "exposure", "mh_status", "mh_until", "youth_status",
+    "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
+    "fam_state", "engagement", "youth_refs", "mh_refs"))
+SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
+                                     "mh_referral_mult", "learning_offset_per_day", "mh_team", "absence_followup",
+                                     "class_absence", "class_club_share"))
+ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
 
 
 def refresh_child_facts(model) -> None:
@@ -62,19 +78,23 @@ def refresh_child_facts(model) -> None:
     c = model.children
     facts = np.where(c.female, FEMALE, 0) | np.where(c.fsm, FSM, 0) | np.where(c.year_group >= MIN_YEAR_GROUP, OLDER, 0)
     facts |= np.where(c.year_group >= PRIMARY_YEARS, SECONDARY, 0)
+    facts |= np.where((c.year_group >= 3) & (c.year_group < PRIMARY_YEARS), KS2, 0)
     facts |= np.where(c.vision_uncorrected & ~c.wears_glasses, BLURRED, 0)
     model.child_facts = facts.astype(np.uint8)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _families_range(start, end, day, food_insecure, secure_until, food_status, food_until, hub_school,
-                    parent_depressed, parent_status, parent_until, help_status, help_until, food_a, parent_a,
-                    food_refs, therapy_refs, help_refs, fam_state):
-    """Food support then parent wellbeing for families `start..end-1`; referrals are written from row `start`
-    of each list on. Returns the three referral counts."""
-    food_key, seek_mult, p_onset, p_recover, p_seek, secure_days, has_food = food_a
-    (parent_key, referral_mult, pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, gain, decay,
-     has_therapy, has_help) = parent_a
+def _families_range(start, end, day, fs, sd, food, wb):
+    """Food support then parent wellbeing for families `start..end-1` (`fs`: a `FamilyDay`, `sd`: a `SchoolDay`;
+    `food`, `wb`: the mechanisms' records); referrals are written from row `start` of each list on. Returns the
+    three counts.
+
+    The arrays are taken out of their tuples before the loop: read from a tuple inside it, numba counts a
+    reference to the array at each read (measured 2.7x slower).
+    """
+    (food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed, parent_status, parent_until,
+     help_status, help_until, _, _, fam_state, food_refs, therapy_refs, help_refs) = fs
+    seek_mult, hub_referral_mult = sd.food_seek_mult, sd.hub_referral_mult
     n_food = 0
     n_t = 0
     n_h = 0
@@ -85,9 +105,8 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
         hub = hub_school[f]
         was_insecure, status = food_insecure[f], food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
-            food_key, day, f, was_insecure, secure_until[f], status,
-            food_until[f] if status == IN_SUPPORT else 0, seek_mult[hub] if hub >= 0 else 1.0, p_onset,
-            p_recover, p_seek, secure_days, has_food)
+            food, day, f, was_insecure, secure_until[f], status, food_until[f] if status == IN_SUPPORT else 0,
+            seek_mult[hub] if hub >= 0 else 1.0)
         if insecure != was_insecure:
             food_insecure[f] = insecure
         if new_status != status:  # support ended (protection starts) or referred
@@ -97,9 +116,9 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
             n_food += 1
         before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
-            parent_key, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
-            h_status, help_until[f] if h_status == IN_SUPPORT else 0, referral_mult[hub] if hub >= 0 else 1.0,
-            pp_onset, pp_recover, pp_recover_support, pp_refer, p_refer_help, has_therapy, has_help)
+            wb, food, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
+            h_status, help_until[f] if h_status == IN_SUPPORT else 0,
+            hub_referral_mult[hub] if hub >= 0 else 1.0)
         if after != before:
             parent_depressed[f] = after
         if new_p_status != p_status:
@@ -117,34 +136,31 @@ def _families_range(start, end, day, food_insecure, secure_until, food_status, f
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _engagement_range(start, end, engagement, engagement_base, help_status, engagement_a):
+def _engagement_range(start, end, fs, food):
     """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
-    gain, decay = engagement_a
+    engagement, engagement_base, help_status = fs.engagement, fs.engagement_base, fs.help_status
     for row in range(start, end):
         f = np.uintp(row)
-        engagement[f] = engagement_row(engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT, gain, decay)
+        engagement[f] = engagement_row(food, engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _children_range(start, end, block, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-                    present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                    attainment_z, term_possible, term_attended, term_illness, fam_state, engagement,
-                    use_exposure, hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs,
-                    class_absent):
+def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learning, class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
 
-    Referrals are written from row `start` of each list on; today's absences by class go to row `block` of
-    `class_absent` (blocks x classes; whole numbers, so summing the rows in any order gives the same figures).
-    Returns (youth referrals, mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the
-    largest exposure stock after today).
+    `cs` is a `ChildDay` and `sd` a `SchoolDay` (the arrays, taken out of their tuples before the loop, as in
+    `_families_range`), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel loops do not take
+    a tuple of tuples). Referrals are written from
+    row `start` of each list on; today's absences by class go to row `block` of `class_absent` (blocks x classes;
+    whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
+    mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
     """
-    hunger_key, p_hungry_insecure, p_hungry_secure = hunger_a
-    exposure_key, youth_route, p_event, decay, reduction, p_refer_youth = exposure_a
-    (wb_key, mh_route, referral_mult, p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
-     w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound) = wellbeing_a
-    (att_key, class_absence, mean_absence, b_difficulty, b_parent, b_hunger, b_engagement, b_peer,
-     b_absent_yesterday, b_exposure, season_lo, illness_share) = attendance_a
-    value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference = learning_a
+    (family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty, present, exposure, mh_status, mh_until,
+     youth_status, youth_until, service_days, attainment_z, term_possible, term_attended, term_illness, fam_state,
+     engagement, youth_refs, mh_refs) = cs
+    youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
+                                                                   sd.learning_offset_per_day, sd.class_absence)
+    mh_team, followup, club_share = sd.mh_team, sd.absence_followup, sd.class_club_share
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -160,19 +176,19 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
         f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
         c = np.uintp(class_id[i])
         # attendance's log-odds before this child's own state: started first, it overlaps the steps below
-        x = attendance_base(fixed[i], season_lo, engagement[f], class_absence[c], mean_absence, b_engagement, b_peer)
+        x = attendance_base(att, fixed[i], engagement[f], class_absence[c])
         state = fam_state[f]
         food = (state & FOOD) != 0
         # hunger
-        h = hunger_row(hunger_key, day, i, food, at_breakfast[i], p_hungry_insecure, p_hungry_secure)
+        h = hunger_row(hunger, day, i, food, at_breakfast[i])
         hungry[i] = h
         # neighbourhood
         e = exposure[i]
         youth = youth_status[i]
-        if use_exposure:
+        if exp.use:
             e, new_youth, until, to_youth = exposure_row(
-                exposure_key, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
-                youth_route[s] >= 0, p_event, decay, reduction, p_refer_youth)
+                exp, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
+                youth_route[s] >= 0)
             exposure[i] = e
             exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
@@ -183,10 +199,9 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
         # wellbeing
         was_difficult, mh = difficulty[i], mh_status[i]
         d, new_mh, until, supported, to_mh = child_wellbeing_row(
-            wb_key, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult, mh,
-            mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
-            mh_route[s] >= 0, referral_mult[s], p_onset_primary, p_onset_secondary, b_boy_primary, b_girl_secondary,
-            w_parent, w_fsm, w_food, w_exposure, p_recover, p_recover_support, p_refer, onset_bound)
+            wb, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
+            mh, mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
+            mh_route[s] >= 0, mh_mult[s])
         if d != was_difficult:
             difficulty[i] = d
         if new_mh != mh:
@@ -197,9 +212,9 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
             mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance
-        is_present, ill = attendance_row(att_key, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
-                                         use_exposure, b_difficulty, b_parent, b_hunger, b_absent_yesterday,
-                                         b_exposure, illness_share)
+        secondary = (fact & SECONDARY) != 0
+        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
+                                         secondary, new_mh == IN_SUPPORT and mh_team[s], followup[s])
         present[i] = is_present
         term_possible[i] += 2
         term_attended[i] += 2 * is_present
@@ -212,16 +227,14 @@ def _children_range(start, end, block, day, family, facts, school, class_id, fix
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
-        attainment_z[i] += learning_row(is_present, h, d, (fact & BLURRED) != 0,
-                                        value_added[s], z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision,
-                                        reference)
+        stage = 2 if secondary else (1 if (fact & KS2) != 0 else 0)
+        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, value_added[s],
+                                        at_breakfast[i], stage, club_share[c])
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 
 @njit(cache=True, parallel=True)
-def _families_parallel(threads, bounds, counts, day, food_insecure, secure_until, food_status, food_until, hub_school,
-                       parent_depressed, engagement, engagement_base, parent_status, parent_until, help_status,
-                       help_until, food_a, parent_a, engagement_a, food_refs, therapy_refs, help_refs, fam_state):
+def _families_parallel(threads, bounds, counts, day, fs, sd, food, wb):
     """The family pass over blocks of families on all threads (each takes the next free block); referral lists
     are then packed in row order."""
     n_blocks = bounds.shape[0] - 1
@@ -231,22 +244,15 @@ def _families_parallel(threads, bounds, counts, day, food_insecure, secure_until
         k = take_block(next_block)
         while k < n_blocks:
             a, b = bounds[k], bounds[k + 1]
-            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(
-                a, b, day, food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed,
-                parent_status, parent_until, help_status, help_until, food_a, parent_a, food_refs, therapy_refs,
-                help_refs, fam_state)
-            _engagement_range(a, b, engagement, engagement_base, help_status, engagement_a)
+            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(a, b, day, fs, sd, food, wb)
+            _engagement_range(a, b, fs, food)
             k = take_block(next_block)
-    return _pack(bounds, counts, 0, food_refs), _pack(bounds, counts, 1, therapy_refs), _pack(bounds, counts, 2,
-                                                                                             help_refs)
+    return (pack_referrals(bounds, counts, 0, fs.food_refs), pack_referrals(bounds, counts, 1, fs.therapy_refs),
+            pack_referrals(bounds, counts, 2, fs.help_refs))
 
 
 @njit(cache=True, parallel=True)
-def _children_parallel(threads, bounds, day, family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty,
-                       present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                       attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
-                       hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent,
-                       absent_by_class):
+def _children_parallel(threads, bounds, day, cs, sd, hunger, exp, wb, att, learning, class_absent, absent_by_class):
     """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
     lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
     `_children_range` returns for all rows."""
@@ -259,44 +265,14 @@ def _children_parallel(threads, bounds, day, family, facts, school, class_id, fi
         k = take_block(next_block)
         while k < n_blocks:
             (counts[k, 0], counts[k, 1], counts[k, 2], counts[k, 3], counts[k, 4], counts[k, 5],
-             stock[k]) = _children_range(
-                bounds[k], bounds[k + 1], k, day, family, facts, school, class_id, fixed, at_breakfast, hungry,
-                difficulty, present, exposure, mh_status, mh_until, youth_status, youth_until, service_days,
-                attainment_z, term_possible, term_attended, term_illness, fam_state, engagement, use_exposure,
-                hunger_a, exposure_a, wellbeing_a, attendance_a, learning_a, youth_refs, mh_refs, class_absent)
+             stock[k]) = _children_range(bounds[k], bounds[k + 1], k, day, cs, sd, hunger, exp, wb, att,
+                                        learning, class_absent)
             k = take_block(next_block)
-    n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = _sum_blocks(counts, stock, class_absent,
+    n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max = sum_blocks(counts, stock, class_absent,
                                                                               absent_by_class)
-    return (_pack(bounds, counts, 0, youth_refs), _pack(bounds, counts, 1, mh_refs), n_absent, n_hungry,
-            n_hungry_fsm, n_hungry_girls, stock_max)
-
-
-@njit(cache=True)
-def _sum_blocks(counts, stock, class_absent, absent_by_class):
-    """The blocks' day counts (columns 2-5 of `counts`) and absences by class, summed (whole numbers: exact in
-    any order), and the largest of the blocks' exposure stocks. A function of its own: array expressions written
-    inside a `parallel=True` function would each become a parallel loop, started (at microseconds) every day."""
-    absent_by_class[:] = 0.0
-    for k in range(class_absent.shape[0]):
-        for c in range(class_absent.shape[1]):
-            absent_by_class[c] += class_absent[k, c]
-    totals = np.zeros(4, np.int64)
-    for k in range(counts.shape[0]):
-        for j in range(4):
-            totals[j] += counts[k, 2 + j]
-    return totals[0], totals[1], totals[2], totals[3], stock.max()
-
-
-@njit(cache=True)
-def _pack(bounds, counts, column, refs):
-    """Move each block's referrals (written from the block's first row) together, in block order: the same list,
-    in the same order, as one pass over all rows gives."""
-    n = 0
-    for k in range(bounds.shape[0] - 1):
-        for j in range(counts[k, column]):
-            refs[n + j] = refs[bounds[k] + j]  # n <= bounds[k]: a forward copy never overwrites unread entries
-        n += counts[k, column]
-    return n
+    youth = pack_referrals(bounds, counts, 0, cs.youth_refs)
+    mental_health = pack_referrals(bounds, counts, 1, cs.mh_refs)
+    return youth, mental_health, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, stock_max
 
 
 PARALLEL_MIN_ROWS = 20_000  # below this a day's pass is too short for threads to pay (assumption, measured ~50 us)
@@ -332,61 +308,84 @@ def step_day_in_parallel(model, day: int) -> None:
         PARALLEL_MIN_ROWS = saved
 
 
-def _threads(model) -> int:
-    """numba's thread count, asked only when a pass is large enough to run in parallel (the call costs ~1-20 us)."""
-    return numba.get_num_threads() if max(model.children.n, model.families.n) >= PARALLEL_MIN_ROWS else 1
+def family_day(model) -> FamilyDay:
+    """The family arrays the family pass reads and writes, with its three referral lists."""
+    f = model.families
+    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:12]), model.family_state, model.family_buffer,
+                     model.family_buffer2, model.family_buffer3)
+
+
+def school_day(model) -> SchoolDay:
+    """The per-school arrays the rules read a school's value from, and each class's absence rate yesterday."""
+    s = model.school_arrays
+    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:8]), model._class_absence,
+                     class_club_share(model))
+
+
+def child_day(model) -> ChildDay:
+    """The child arrays the child pass reads and writes (its family's engagement and today's flags too)."""
+    c = model.children
+    return ChildDay(
+        c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
+        *(getattr(c, name) for name in ChildDay._fields[5:19]), model.family_state, model.families.engagement,
+        model.child_buffer, model.child_buffer2)
+
+
+def exposure_bound(model, exposure: ExposureArgs) -> float:
+    """An upper bound on any child's exposure stock after today: today's events add at most one to anyone's."""
+    if not exposure.use:  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
+        return 0.0
+    if model.exposure_max is None:  # yesterday's pass leaves it; set-up and year progression clear it
+        model.exposure_max = float(model.children.exposure.max())
+    return (model.exposure_max * max(1.0, 1.0 - exposure.exposure_decay) + 1.0) * (1.0 + 1e-6)
+
+
+REFERRAL_ORDER = ("family_food", "child_youth", "child_mh", "parent_mh", "family_help")  # queued in this order
+
+
+def refer_today(model, day: int, referrals: dict[str, np.ndarray]) -> None:
+    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`."""
+    for category in REFERRAL_ORDER:
+        model.services.refer(category, referrals[category], day)
 
 
 def step_day(model, day: int) -> None:
-    """Run the six array mechanisms for one school day (as `MECHANISMS` in order would), then queue referrals.
+    """Run the array mechanisms for one school day (in `MECHANISMS` order per row), then queue referrals.
 
-    Each pass runs on all of numba's threads for a large population (`numba.set_num_threads`; the batch executor's
-    workers use one), with the same numbers whatever the thread count.
+    For a large population the passes run on all of numba's threads or on one, whichever `model.thread_choice`
+    has measured faster lately (`threads.py`; the batch executor's workers use one), with the same numbers
+    whatever the thread count.
     """
-    c, f = model.children, model.families
-    threads = _threads(model)
-    family_args = (day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, f.parent_depressed)
-    parent_a = parent_wellbeing_args(model)
-    blocks = _blocks(f.n, threads)
+    rows = max(model.children.n, model.families.n)
+    threads = model.thread_choice.pick(rows, PARALLEL_MIN_ROWS)
+    start = time.perf_counter()
+    food, exposure = food_args(model), neighbourhood_args(model)
+    wb = wellbeing_args(model, exposure_bound(model, exposure))
+    fs, sd = family_day(model), school_day(model)
+    blocks = _blocks(model.families.n, threads)
     if blocks is None:
-        n_food, n_t, n_h = _families_range(
-            0, f.n, *family_args, f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model),
-            parent_a, model.family_buffer, model.family_buffer2, model.family_buffer3, model.family_state)
-        _engagement_range(0, f.n, f.engagement, f.engagement_base, f.help_status, engagement_args(model))
+        n_food, n_t, n_h = _families_range(0, model.families.n, day, fs, sd, food, wb)
+        _engagement_range(0, model.families.n, fs, food)
     else:
-        n_food, n_t, n_h = _families_parallel(
-            threads, blocks, np.empty((blocks.size - 1, 3), np.int64), *family_args, f.engagement, f.engagement_base,
-            f.parent_status, f.parent_until, f.help_status, f.help_until, food_args(model), parent_a,
-            engagement_args(model), model.family_buffer, model.family_buffer2, model.family_buffer3,
-            model.family_state)
-    use_exposure = model.crime_index is not None
-    exposure_a = neighbourhood_args(model)
-    exposure_max = 0.0  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
-    if use_exposure:  # today's events can add at most one to anyone's stock (the bound need only be an upper one)
-        if model.exposure_max is None:  # yesterday's pass leaves it; set-up and year progression clear it
-            model.exposure_max = float(c.exposure.max())
-        exposure_max = (model.exposure_max * max(1.0, 1.0 - exposure_a[3]) + 1.0) * (1.0 + 1e-6)
-    child_args = (
-        day, c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
-        c.at_breakfast, c.hungry, c.difficulty, c.present, c.exposure, c.mh_status, c.mh_until, c.youth_status,
-        c.youth_until, c.service_days, c.attainment_z, c.term_possible, c.term_attended, c.term_illness,
-        model.family_state, f.engagement, use_exposure, hunger_args(model), exposure_a,
-        child_wellbeing_args(model, exposure_max), attendance_args(model), learning_args(model), model.child_buffer,
-        model.child_buffer2)
-    blocks = _blocks(c.n, threads)
+        n_food, n_t, n_h = _families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
+                                              sd, food, wb)
+    rules = ChildRules(hunger_args(model), exposure, wb, attendance_args(model), learning_args(model))
+    cs, n = child_day(model), model.children.n
+    blocks = _blocks(n, threads)
     if blocks is None:
-        counts = _children_range(0, c.n, 0, *child_args, model._class_absent[None, :])
+        counts = _children_range(0, n, 0, day, cs, sd, *rules, model._class_absent[None, :])
     else:
         if model._class_absent_blocks.shape[0] != blocks.size - 1:
             model._class_absent_blocks = np.zeros((blocks.size - 1, model._class_absent.size))
-        counts = _children_parallel(threads, blocks, *child_args, model._class_absent_blocks, model._class_absent)
+        counts = _children_parallel(threads, blocks, day, cs, sd, *rules, model._class_absent_blocks,
+                                    model._class_absent)
+    if rows >= PARALLEL_MIN_ROWS:
+        model.thread_choice.record(threads, time.perf_counter() - start, rows)
     n_youth, n_mh, n_absent, *hungry, stock = counts
-    if use_exposure:
+    if exposure.use:
         model.exposure_max = float(stock)
     model.hungry_today[:] = hungry
-    model.services.refer("family_food", model.family_buffer[:n_food], day)
-    model.services.refer("child_youth", model.child_buffer[:n_youth], day)
-    model.services.refer("child_mh", model.child_buffer2[:n_mh], day)
-    model.services.refer("parent_mh", model.family_buffer2[:n_t], day)
-    model.services.refer("family_help", model.family_buffer3[:n_h], day)
+    refer_today(model, day, {"family_food": model.family_buffer[:n_food], "child_youth": model.child_buffer[:n_youth],
+                             "child_mh": model.child_buffer2[:n_mh], "parent_mh": model.family_buffer2[:n_t],
+                             "family_help": model.family_buffer3[:n_h]})
     end_attendance(model, int(n_absent))

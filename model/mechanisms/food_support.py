@@ -11,62 +11,42 @@ from numba import njit
 
 from ..rng import uniform
 from ..state import IN_SUPPORT, NONE, WAITING
+from .records import make_record, record_type
+
+FoodArgs = record_type("FoodArgs", "food", ("key", "p_onset", "secure_days", "has_service"), __name__)
 
 
 @njit(cache=True, inline="always")
-def food_row(key, day, f, insecure, secure_until, status, until, seek_mult, p_onset, p_recover, p_seek, secure_days,
-             has_service):
+def food_row(a, day, f, insecure, secure_until, status, until, seek_mult):
     """One family's support ending, food-security transition and seeking support.
 
-    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1) and returns the new
-    (insecure, secure_until, status, until, referred today).
+    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1; `a`: a `FoodArgs`) and
+    returns the new (insecure, secure_until, status, until, referred today).
     """
     if status == IN_SUPPORT:
         if day >= until:
-            return False, day + secure_days, NONE, until, False
+            return False, day + a.secure_days, NONE, until, False
         return False, secure_until, status, until, False
     # one comparison decides a transition (recovery, or onset once protection has ended)
     if insecure:
-        threshold = p_recover
+        threshold = a.p_recover
     elif day >= secure_until:
-        threshold = p_onset
+        threshold = a.p_onset
     else:
         threshold = -1.0
-    if uniform(key, day, f, 0) < threshold:
+    if uniform(a.key, day, f, 0) < threshold:
         return not insecure, secure_until, status, until, False
-    if insecure & has_service & (status == NONE) and uniform(key, day, f, 1) < p_seek * seek_mult:
+    if (insecure & a.has_service & (status == NONE)
+            and uniform(a.key, day, f, 1) < a.p_seek * seek_mult):
         return insecure, secure_until, WAITING, day, True
     return insecure, secure_until, status, until, False
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _food_kernel(key, day, food_insecure, secure_until, food_status, food_until, hub_school, school_seek_mult,
-                 p_onset, p_recover, p_seek, secure_days, has_service, referrals):
-    n_ref = 0
-    for f in range(food_insecure.shape[0]):
-        mult = school_seek_mult[hub_school[f]] if hub_school[f] >= 0 else 1.0
-        food_insecure[f], secure_until[f], food_status[f], food_until[f], referred = food_row(
-            key, day, f, food_insecure[f], secure_until[f], food_status[f], food_until[f], mult, p_onset, p_recover,
-            p_seek, secure_days, has_service)
-        if referred:
-            referrals[n_ref] = f
-            n_ref += 1
-    return n_ref
-
-
-def food_args(model) -> tuple:
-    """(stream key, hub seek multipliers, p_onset, p_recover, p_seek, secure days, has a food service)."""
+def food_args(model) -> FoodArgs:
+    """The food group's parameters (Early Help's too), the stream key, the onset rate that makes the area's
+    food-insecurity share the steady state, and whether a food service exists."""
     q = model.params.group("food")
     share = model.area.shares.food_insecure_households.value
-    p_onset = min(0.5, share / max(1e-9, 1.0 - share) * q["p_recover"])
-    return (model.streams["food_support"], model.school_arrays.food_seek_mult, p_onset, q["p_recover"], q["p_seek"],
-            int(q["secure_days_after_support"]), model.services.has("family_food"))
-
-
-def step_food_support(model, day: int) -> None:
-    """Food-security transitions and referrals to food support."""
-    f = model.families
-    key, *rest = food_args(model)
-    n_ref = _food_kernel(key, day, f.food_insecure, f.secure_until, f.food_status, f.food_until, f.hub_school, *rest,
-                         model.family_buffer)
-    model.services.refer("family_food", model.family_buffer[:n_ref], day)
+    return make_record(FoodArgs, q, key=model.streams["food_support"],
+                       p_onset=min(0.5, share / max(1e-9, 1.0 - share) * q["p_recover"]),
+                       secure_days=int(q["secure_days_after_support"]), has_service=model.services.has("family_food"))

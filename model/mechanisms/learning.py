@@ -14,53 +14,61 @@ import numpy as np
 from numba import njit
 
 from ..calendar import DAYS_PER_YEAR
+from .records import make_record, record_type
+
+LearningArgs = record_type("LearningArgs", "learning", ("z_per_day",), __name__)
 
 
 @njit(cache=True, inline="always")
-def learning_row(present, hungry, difficulty, blurred, value_added, z_per_day, catch_up, pen_hunger, pen_difficulty,
-                 pen_vision, reference):
-    """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses)."""
+def learning_row(a, present, hungry, difficulty, blurred, offset, at_club, stage, class_club_share):
+    """Today's change in one child's attainment z (`blurred`: uncorrected sight without glasses; `offset`: its
+    school's daily offset, value added less the phase's national daily progress, see `daily_offset`).
+
+    Breakfast club's routes beside hunger: a child at the club this morning arrives on time, fed and settled (a
+    gain by key stage `stage`: 0 KS1, 1 KS2, 2 secondary); every pupil of a class gains from the calmer, punctual
+    class in proportion to the share of it at the club (`class_club_share`). Simplified: the gains add to the day's
+    learning efficiency, as the penalties take from it.
+    """
     eff = 1.0
+    if at_club:
+        eff += a.breakfast_settled_ks1 if stage == 0 else (a.breakfast_settled_ks2 if stage == 1 else
+                                                         a.breakfast_settled_secondary)
+    eff += a.breakfast_climate * class_club_share
     if hungry:
-        eff -= pen_hunger
+        eff -= a.penalty_hunger
     if difficulty:
-        eff -= pen_difficulty
+        eff -= a.penalty_difficulty
     if blurred:
-        eff -= pen_vision
+        eff -= a.penalty_vision
     if eff < 0.0:
         eff = 0.0
-    gain = eff if present else catch_up * eff
-    return z_per_day * (gain - reference) + value_added
+    gain = eff if present else a.catch_up_share * eff
+    return a.z_per_day * gain + offset
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _learning_kernel(present, hungry, difficulty, vision_uncorrected, wears_glasses, school, attainment_z,
-                     value_added, z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference):
-    for i in range(present.shape[0]):
-        attainment_z[i] += learning_row(present[i], hungry[i], difficulty[i],
-                                        vision_uncorrected[i] and not wears_glasses[i], value_added[school[i]],
-                                        z_per_day, catch_up, pen_hunger, pen_difficulty, pen_vision, reference)
-
-
-def learning_args(model) -> tuple:
-    """(daily offset by school, z per day, catch-up share, the three penalties, reference gain = 0).
-
-    The offset by school is its value added per day less the national average pupil's daily progress in the
-    school's phase, so `learning_row` needs no phase argument: `z_per_day * (gain - ref) + va` is
-    `z_per_day * gain + (va - z_per_day * ref)`.
-    """
+def learning_args(model) -> LearningArgs:
+    """The learning group's parameters and z per day (the phase reference is in each school's daily offset)."""
     q = model.params.group("learning")
+    return make_record(LearningArgs, q, z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR)
+
+
+def class_club_share(model) -> np.ndarray:
+    """Share of each class at breakfast club this morning (zeros, without a club that has started)."""
+    if not model.children.at_breakfast.any():
+        if getattr(model, "_no_club", None) is None or model._no_club.size != model.class_size.size:
+            model._no_club = np.zeros(model.class_size.size)
+        return model._no_club
+    at_club = np.bincount(model.class_id, weights=model.children.at_breakfast, minlength=model.class_size.size)
+    return at_club / np.maximum(model.class_size, 1.0)
+
+
+def daily_offset(params, value_added_per_day: np.ndarray, secondary: np.ndarray) -> np.ndarray:
+    """Each school's daily z offset: its value added per day less the national average pupil's daily progress in
+    the school's phase, so `learning_row` needs no phase argument: `z_per_day * (gain - ref) + va` is
+    `z_per_day * gain + (va - z_per_day * ref)`."""
+    q = params.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
     catch_up = q["catch_up_share"]
-    ref_att = np.where(model.school_arrays.secondary, q["reference_attendance_secondary"],
-                       q["reference_attendance_primary"])
+    ref_att = np.where(secondary, q["reference_attendance_secondary"], q["reference_attendance_primary"])
     reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
-    offset = model.school_arrays.value_added_per_day - z_per_day * reference
-    return (offset, z_per_day, catch_up, q["penalty_hunger"], q["penalty_difficulty"], q["penalty_vision"], 0.0)
-
-
-def step_learning(model, day: int) -> None:
-    """Update every child's attainment for today."""
-    c = model.children
-    _learning_kernel(c.present, c.hungry, c.difficulty, c.vision_uncorrected, c.wears_glasses, c.school,
-                     c.attainment_z, *learning_args(model))
+    return value_added_per_day - z_per_day * reference

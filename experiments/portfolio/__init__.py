@@ -1,0 +1,1 @@
+"""Budgets and portfolios: searching allocations of interventions to schools within a budget."""
