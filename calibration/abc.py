@@ -261,11 +261,14 @@ def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: i
         name = decode(c)
         lo, hi = ranges[name]
         data[name] = ("particle", from_probit(df[c].to_numpy(float), lo, hi),
-                      {"units": units.get(name, "1"), "long_name": name, "prior_low": lo, "prior_high": hi})
+                      {"units": units.get(name, "1"), "long_name": f"posterior particles of {name}",
+                       "prior_low": lo, "prior_high": hi})
     data["weight"] = ("particle", np.asarray(w, float) / np.sum(w), {"units": "1", "long_name": "importance weight"})
-    for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1"),
-                       ("effective_sample_size", "particles")):
-        data[key] = ("generation", [g[key] for g in gens], {"units": units})
+    for key, units, long_name in (("epsilon", "distance", "ABC acceptance threshold of the generation"),
+                                  ("samples", "simulations", "simulations run in the generation"),
+                                  ("acceptance_rate", "1", "share of simulations accepted"),
+                                  ("effective_sample_size", "particles", "effective sample size of the generation")):
+        data[key] = ("generation", [g[key] for g in gens], {"units": units, "long_name": long_name})
     ds = xr.Dataset(data, coords={"particle": np.arange(len(df)), "generation": [g["t"] for g in gens]})
     if screened is not None:  # the Morris screen that chose the moved parameters
         ds["screen_mu_star"] = screened["mu_star"].rename(parameter="screen_parameter", target="fitted_target")

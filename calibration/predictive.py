@@ -43,19 +43,24 @@ def predictive_check(posterior: xr.Dataset | None, targets: TargetsFile, executo
     return sim, pd.DataFrame(rows)
 
 
+_OWN = "the target's own (see targets_json)"
+
+
 def with_predictive(posterior: xr.Dataset, targets: TargetsFile, executor: Executor, draws: int = 40) -> xr.Dataset:
     """The posterior with its predictive check attached (dims `target`, `sample`)."""
     sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]))
     names = list(targets.targets)
     out = posterior.drop_vars([v for v in posterior.data_vars if str(v).startswith("target_")], errors="ignore")
     out = out.assign(
-        target_observed=("target", table["observed"].to_numpy(float), {"long_name": "observed value"}),
-        target_low=("target", table["observed_low"].to_numpy(float), {"long_name": "observed range, low"}),
-        target_high=("target", table["observed_high"].to_numpy(float), {"long_name": "observed range, high"}),
+        target_observed=("target", table["observed"].to_numpy(float), {"long_name": "observed value", "units": _OWN}),
+        target_low=("target", table["observed_low"].to_numpy(float),
+                    {"long_name": "observed range, low", "units": _OWN}),
+        target_high=("target", table["observed_high"].to_numpy(float),
+                     {"long_name": "observed range, high", "units": _OWN}),
         target_fitted=("target", table["fitted"].to_numpy(bool).astype("i1"),
-                       {"long_name": "1 if the target is in the ABC distance"}),
+                       {"long_name": "1 if the target is in the ABC distance", "units": "1"}),
         target_simulated=(("target", "sample"), sim[names].to_numpy(float).T,
-                          {"long_name": "the target's statistic in runs drawn from the posterior"}),
+                          {"long_name": "the target's statistic in runs drawn from the posterior", "units": _OWN}),
     ).assign_coords(target=names, sample=np.arange(draws))
     out.attrs["method"] = "ABC-SMC (pyabc), uniform priors, distance scaled by target uncertainty"
     out.attrs["predictive_inside_90pct"] = int(table["inside_90pct"].sum())

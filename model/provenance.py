@@ -37,10 +37,13 @@ def resolved_parameters(scenario, overrides: Mapping[str, float] | None = None) 
     return dict(sorted(values.items()))
 
 
+PRESENTATION = {"title", "headline"}  # scenario fields that change how results are told, not the runs
+
+
 def scenario_inputs(scenario, *, seed: int, pupils: int | None, code: str | None = None) -> dict:
     """Everything shared by a scenario's runs that determines their numbers (all but replicate and draw)."""
     return {
-        "scenario": scenario.model_dump(mode="json"),
+        "scenario": scenario.model_dump(mode="json", exclude=PRESENTATION),
         "area": scenario.area_profile.model_dump(mode="json"),
         "interventions": [p.model_dump(mode="json") for p in scenario.intervention_params],
         "parameters": resolved_parameters(scenario),

@@ -32,6 +32,7 @@ TERM_GROUP_VARS = {
     "parent_depression_prevalence": ("1", "share of mothers (main carers) of these pupils with depression"),
     "hungry_day_share": ("1", "share of pupil-days arriving hungry"),
     "pupils": ("pupils", "number of pupils"),
+    "mothers": ("mothers", "number of mothers (main carers) with a pupil in the group"),
 }
 YEAR_GROUP_VARS = {
     "attendance_rate_year": ("1", "share of possible sessions attended over the academic year"),
@@ -137,8 +138,9 @@ class Recorder:
             self.tg[k][t] = v
         for j, members in enumerate(GROUP_CELLS.values()):
             fams = (family_cells & sum(1 << k for k in members)) != 0  # a family's parent counts once per group
+            self.tg["mothers"][t, j] = n_fams = np.count_nonzero(fams)
             self.tg["parent_depression_prevalence"][t, j] = (
-                np.count_nonzero(f.parent_depressed & fams) / np.count_nonzero(fams) if n[j] else np.nan)
+                np.count_nonzero(f.parent_depressed & fams) / n_fams if n[j] else np.nan)
             self.tg["mean_attainment_z"][t, j] = z[j, Z.ATTAINMENT_Z] / n[j] if n[j] else np.nan
             self.tg["progress_months"][t, j] = float(months_of_progress(z[j, Z.PROGRESS_Z] / n[j])) if n[j] else np.nan
         self.ts["attendance_rate_school"][t] = _ratio(schools[:, S.ATTENDED], schools[:, S.POSSIBLE])

@@ -13,6 +13,7 @@ from .area import AreaProfile, load_area, read_toml
 from .errors import InputError, from_validation_error
 from .interventions.parameters import MODEL_GROUPS, parameter_rows, split_overrides
 from .interventions.registry import REGISTRY, InterventionParams
+from .outcomes import parse_headline
 from .params import DEFAULTS
 from .strict import MAX_INTERVENTIONS, MAX_LIST, MAX_PUPILS, MAX_SEED, SAFE_NAME, Integer, Number, ShortText, Text
 
@@ -24,7 +25,10 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: ShortText = Field(pattern=SAFE_NAME, max_length=80)
+    title: ShortText = Field("", max_length=120, description="a plain-language title for briefs (default: the name)")
     description: Text = ""
+    headline: list[ShortText] = Field(default_factory=list, max_length=6,
+                                      description="outcomes the brief leads with, e.g. 'mothers_out_of_depression'")
     area: Annotated[str, Strict(), Field(min_length=1, max_length=1000)]
     years: Integer = Field(1, ge=1, le=10)
     seed: Integer = Field(20261123, ge=0, le=MAX_SEED)
@@ -69,6 +73,11 @@ class Scenario(BaseModel):
                 raise InputError(self._path, f"interventions[{i}].schools", f"unknown school(s) {unknown}; area "
                                  f"'{self.area_profile.name}' has: " + ", ".join(sorted(known)[:12])
                                  + (" ..." if len(known) > 12 else ""))
+        for i, entry in enumerate(self.headline):
+            try:
+                parse_headline(entry)
+            except ValueError as err:
+                raise InputError(self._path, f"headline[{i}]", str(err)) from None
         labels = [p.label or p.type for p in self.intervention_params]
         clash = sorted(set(labels) & MODEL_GROUPS)
         if clash:

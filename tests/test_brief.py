@@ -16,6 +16,7 @@ from actlocally.experiments.brief.render import render_html
 from actlocally.experiments.cli import app
 from actlocally.experiments.compare.report import fmt
 from actlocally.model.eef import months_of_progress
+from actlocally.model.outcomes import SERVICE_LABELS as KINDS
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -84,19 +85,30 @@ def expected_numbers(ds: xr.Dataset, scenario: str, group: str) -> dict[str, np.
             "wait": (terms["waiting_days_mean"].fillna(0) * offered).sum(["term", "service"])
             / offered.sum(["term", "service"]),
             "cost": terms["cost_gbp"].sum(["term", "intervention"]) / scale,
+            "difficulty": term["child_difficulty_prevalence"].sel(group=group),
+            "mothers": term["parent_depression_prevalence"].sel(group=group),
+            **{f"wait_{k}": (terms["waiting_days_mean"].fillna(0) * offered).where(one["service_kind"] == k).sum(
+                ["term", "service"]) / offered.where(one["service_kind"] == k).sum(["term", "service"])
+               for k in KINDS},
+            **{f"helped_{k}": terms["started"].where(one["service_kind"] == k).sum(["term", "service"]) / scale
+               for k in KINDS},
         })
 
     d = level(scenario) - level(base)
     out = {"days_attended": d["days"].values, "persistent_absence_pp": 100 * d["pa"].values,
            "pupils_out_of_persistent_absence": -d["pa_pupils"].values,
-           "expected_standard_pp": 100 * d["es"].values, "months_of_progress": months_of_progress(d["z"].values)}
+           "expected_standard_pp": 100 * d["es"].values, "months_of_progress": months_of_progress(d["z"].values),
+           "child_difficulty_pp": 100 * d["difficulty"].values, "mothers_depression_pp": 100 * d["mothers"].values}
     if group == "all":
+        out.update({f"wait_days_{k}": d[f"wait_{k}"].values for k in KINDS})
+        out.update({f"helped_{k}": d[f"helped_{k}"].values for k in KINDS})
         out.update({"disadvantage_gap_months": months_of_progress(d["gap"].values), "waiting_days": d["wait"].values,
                     "cost_gbp": d["cost"].values})
     return out
 
 
 def stat(values: np.ndarray, which: str) -> float:
+    values = values[np.isfinite(values)]  # a service that offered no place in a year has no wait that year
     return {"mean": values.mean(), "low": np.quantile(values, 0.05), "high": np.quantile(values, 0.95)}[which]
 
 
@@ -112,7 +124,9 @@ UNITS = {"days_attended": "days per pupil per year", "persistent_absence_pp": "p
          "pupils_out_of_persistent_absence": "pupils per year", "expected_standard_pp": "percentage points",
          "months_of_progress": "months", "disadvantage_gap_months": "months", "waiting_days": "school days",
          "cost_gbp": "GBP per year", "cost_per_pupil_out_of_pa": "GBP per pupil",
-         "cost_per_month_of_progress": "GBP per month"}
+         "cost_per_month_of_progress": "GBP per month", "child_difficulty_pp": "percentage points",
+         "mothers_depression_pp": "percentage points", **{f"wait_days_{k}": "school days" for k in KINDS},
+         **{f"helped_{k}": "people per year" for k in KINDS}}
 NUM = re.compile(r'<span class="num" data-scenario="([^"]*)" data-group="([^"]*)" data-metric="([^"]*)" '
                  r'data-stat="([^"]*)">([^<]*)</span>')
 
@@ -122,7 +136,10 @@ def test_every_headline_number_equals_the_value_computed_from_the_netcdf(made):
     ds = xr.open_dataset(folder / "comparison.nc").load()
     found = NUM.findall(html)
     assert len(found) > 40
-    assert {m for _, _, m, _, _ in found} == set(UNITS)
+    shown = {m for _, _, m, _, _ in found}
+    per_service = {m for m in UNITS if m.startswith(("wait_days_", "helped_"))}
+    assert shown - per_service == set(UNITS) - per_service
+    assert {f"{w}_{k}" for w in ("wait_days", "helped") for k in ("early_help", "food_support")} <= shown
     assert {s for s, _, _, _, _ in found} == {"club", "hub"}  # the cost table sets the other scenario beside it
     for scenario, group, metric, which, text in found:
         values = expected_numbers(ds, scenario, group)

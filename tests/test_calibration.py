@@ -83,6 +83,7 @@ def test_abc_recovers_known_parameters_small(tmp_path):
     post = xr.open_dataset(result.path)
     assert post.sizes["particle"] == 40 and post.sizes["generation"] == 3
     assert np.isclose(float(post["weight"].sum()), 1.0)
+    assert [k for k in post.variables if not {"units", "long_name"} <= set(post[k].attrs)] == []
     for key in ("seed", "pyabc_version", "actlocally_version", "targets_json", "prior_json", "runtime_s", "method"):
         assert key in post.attrs
     # the predictive check travels with the posterior: every synthetic target is reproduced

@@ -100,6 +100,7 @@ def test_parameters_the_scenario_never_reads_have_zero_index_and_runs_repeat(tmp
     assert first.exit_code == 0, first.output
     ds = xr.load_dataset(tmp_path / "one" / "sensitivity.nc")
     assert ds.attrs["output_is"].startswith("effect")
+    assert [k for k in ds.variables if not {"units", "long_name"} <= set(ds[k].attrs)] == []
     mu_star = ds["mu_star"]
     assert (mu_star.sel(parameter=INERT) == 0).all() and (ds["sigma"].sel(parameter=INERT) == 0).all()
     assert (mu_star.sel(parameter=ACTIVE) > 0).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import textwrap
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker
@@ -48,22 +49,33 @@ def _style(ax) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
+def _panels(brief: Brief) -> list[Number]:
+    """The headline outcomes (with their group), then the standard ones, six in all."""
+    nums = [x.number for x in brief.lead] + [brief.headlines[m] for m in EFFECT_PANELS]
+    seen: dict[tuple[str, str], Number] = {}
+    for n in nums:
+        seen.setdefault((n.metric, n.group), n)
+    return list(seen.values())[:6]
+
+
 def effect_interval(brief: Brief) -> Chart:
     """One row per outcome: each replicate's effect (dots), the mean (diamond) and the 90% interval (bar)."""
-    fig, axes = plt.subplots(len(EFFECT_PANELS), 1, figsize=(7.0, 0.5 * len(EFFECT_PANELS) + 0.4))
+    panels = _panels(brief)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, 0.42 * len(panels) + 0.4))
     parts = []
-    for ax, name in zip(axes, EFFECT_PANELS, strict=True):
-        n: Number = brief.headlines[name]
-        values = brief.effects[name].sel(group="all").values
+    for ax, n in zip(axes, panels, strict=True):
+        values = brief.effects[n.metric].sel(group=n.group).values
         jitter = np.linspace(-0.15, 0.15, values.size)
         ax.scatter(values, jitter, s=8, color=OTHER, zorder=2)
         ax.hlines(0, n.low, n.high, color=HIGHLIGHT, linewidth=4, alpha=0.6, zorder=3)
         ax.scatter([n.mean], [0], marker="D", s=36, color=HIGHLIGHT, edgecolor=INK, zorder=4)
         ax.axvline(0, color=INK, linewidth=0.8)
-        ax.set_yticks([0], [f"{n.label}\n({n.unit})"], fontsize=7.5)
+        who = "" if n.group == "all" else f", {GROUP_WORDS[n.group]}"
+        ax.set_yticks([0], ["\n".join(textwrap.wrap(f"{n.label}{who} ({n.unit})", 60))], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(-0.5, 0.5)
         _style(ax)
-        parts.append(f"{n.label.lower()} {n.mean_text} ({n.low_text} to {n.high_text} {n.unit})")
+        parts.append(f"{n.label.lower()}{who} {n.mean_text} ({n.low_text} to {n.high_text} {n.unit})")
     fig.suptitle("Change against the baseline (diamond: mean; bar: 90% of simulated years; dots: each year)",
                  fontsize=9, color=INK)
     fig.tight_layout(h_pad=0.4)
@@ -73,25 +85,24 @@ def effect_interval(brief: Brief) -> Chart:
 
 
 def effect_by_group(brief: Brief) -> Chart:
-    """Change in days attended and in persistent absence, by pupil group, with the 90% interval."""
-    metrics = ("days_attended", "persistent_absence_pp")
+    """The first two outcomes of the group table, by pupil group, as horizontal bars (labels cannot collide)."""
+    moved = [m for m, row in brief.by_group.items() if not all(n.no_change for n in row.values())]
+    metrics = (moved + [m for m in brief.by_group if m not in moved])[:2]
     groups = list(GROUP_WORDS)
-    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.3))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 1.9))
     parts = []
-    for ax, metric in zip(axes, metrics, strict=True):
+    for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         nums = [brief.by_group[metric][g] for g in groups]
         mean = np.array([n.mean for n in nums])
         err = np.array([[n.mean - n.low for n in nums], [n.high - n.mean for n in nums]])
-        x = np.arange(len(groups))
-        ax.bar(x, mean, 0.6, color=[HIGHLIGHT if g == "all" else "#56B4E9" for g in groups], edgecolor=INK,
-               linewidth=0.5)
-        ax.errorbar(x, mean, yerr=np.clip(err, 0, None), fmt="none", ecolor=INK, capsize=3, linewidth=1)
-        ax.axhline(0, color=INK, linewidth=0.8)
-        ax.set_xticks(x, [GROUP_WORDS[g].replace(" (FSM)", "\n(FSM)").replace("not ", "not\n") for g in groups],
-                      fontsize=7)
-        ax.set_title(f"{nums[0].label} ({nums[0].unit})", fontsize=8.5, color=INK)
+        y = np.arange(len(groups))[::-1]
+        ax.barh(y, mean, 0.6, color=[HIGHLIGHT if g == "all" else "#56B4E9" for g in groups], edgecolor=INK,
+                linewidth=0.5)
+        ax.errorbar(mean, y, xerr=np.clip(err, 0, None), fmt="none", ecolor=INK, capsize=3, linewidth=1)
+        ax.axvline(0, color=INK, linewidth=0.8)
+        ax.set_yticks(y, [GROUP_WORDS[g] for g in groups] if i == 0 else [""] * len(groups), fontsize=7.5)
+        ax.set_title(f"{nums[0].label}\n({nums[0].unit})", fontsize=8.5, color=INK)
         _style(ax)
-        ax.grid(axis="y", alpha=0.3)
         parts.append(f"{nums[0].label.lower()}: " + ", ".join(f"{GROUP_WORDS[g]} {n.mean_text}"
                                                                for g, n in zip(groups, nums, strict=True)))
     fig.tight_layout()
@@ -101,21 +112,22 @@ def effect_by_group(brief: Brief) -> Chart:
 
 
 def cost_per_outcome(brief: Brief) -> Chart:
-    """Cost per pupil moved out of persistent absence and per month of progress, this scenario beside the others."""
+    """Cost per unit of each of the brief's cost measures, this scenario beside the comparison's others."""
     rows = brief.costs
-    fig, axes = plt.subplots(1, 2, figsize=(7.0, 0.45 * len(rows) + 1.1))
+    k = len(brief.cost_measures)
+    fig, axes = plt.subplots(1, k, figsize=(7.0, 0.4 * len(rows) + 1.0), squeeze=False)
+    axes = axes[0]
     parts = []
-    for ax, attr, title in zip(axes, ("per_pupil", "per_month"),
-                               ("Per pupil moved out of\npersistent absence (£)",
-                                "Per month of progress,\nall pupils in the area (£)"), strict=True):
-        nums = [getattr(r, attr) for r in rows]
+    for j, (ax, m) in enumerate(zip(axes, brief.cost_measures, strict=True)):
+        title = "\n".join(textwrap.wrap(f"Per {m.per} (£)", 30))
+        nums = [r.per[j] for r in rows]
         y = np.arange(len(rows))[::-1]
         finite_hi = [n.high for n in nums if np.isfinite(n.high)] + [n.mean for n in nums if np.isfinite(n.mean)]
         edge = 1.1 * max(finite_hi) if finite_hi else 1.0
         for yi, r, n in zip(y, rows, nums, strict=True):
             colour = HIGHLIGHT if r.this else OTHER
             if not np.isfinite(n.mean):
-                ax.text(0, yi, " nobody moved on average", va="center", fontsize=7, color=INK)
+                ax.text(0, yi, " no gain on average", va="center", fontsize=7, color=INK)
                 continue
             ax.barh(yi, n.mean, 0.6, color=colour, edgecolor=INK, linewidth=0.5)
             hi = n.high if np.isfinite(n.high) else edge
@@ -123,19 +135,22 @@ def cost_per_outcome(brief: Brief) -> Chart:
             ax.hlines(yi, lo, hi, color=INK, linewidth=1)
             if not np.isfinite(n.high):
                 ax.annotate("", xy=(edge, yi), xytext=(edge * 0.93, yi), arrowprops={"arrowstyle": "->", "lw": 1})
-        ax.set_yticks(y, [r.scenario.replace("_", " ") for r in rows], fontsize=7)
+        labels = ["\n".join(textwrap.wrap(r.title, 28)) for r in rows] if j == 0 else [""] * len(rows)
+        ax.set_yticks(y, labels, fontsize=7)
         ax.set_xlim(0, edge * 1.02)
-        ax.set_title(title, fontsize=8.5, color=INK)
+        ax.set_title(title, fontsize=8, color=INK)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_money))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+        if not finite_hi:
+            ax.set_xticks([])
         _style(ax)
         parts.append(f"{title.replace(chr(10), ' ')}: " + ", ".join(
-            f"{r.scenario} {n.mean_text} ({n.low_text} to {n.high_text})" for r, n in zip(rows, nums, strict=True)))
-    axes[1].set_yticks([])
+            f"{r.title} {n.mean_text} ({n.low_text} to {n.high_text})" for r, n in zip(rows, nums, strict=True)))
     fig.tight_layout()
     alt = "Horizontal bar chart of cost per outcome for each scenario of the comparison (this one highlighted): " + \
         "; ".join(parts) + "."
-    return Chart(_uri(fig), alt, f"{brief.scenario} in blue; lines: the range over 90% of simulated years, an "
-                 "arrow where it has no upper bound (some years move nobody or make no progress).")
+    return Chart(_uri(fig), alt, f"{brief.title} in blue; lines: the range over 90% of simulated years, an "
+                 "arrow where it has no upper bound (some years show no gain).")
 
 
 def all_charts(brief: Brief) -> dict[str, Chart]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.brief.evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
+from actlocally.experiments.brief.meta import plain_meta, scenario_title
 from actlocally.experiments.brief.sources import (
     AreaFigure,
     InterventionInfo,
@@ -27,10 +28,11 @@ from actlocally.experiments.brief.sources import (
 )
 from actlocally.experiments.compare.comparison import scenario_slice
 from actlocally.experiments.compare.effects import (
-    COST_PER_MONTH,
-    COST_PER_PUPIL,
+    COST_METRICS,
     METRIC,
+    METRICS,
     Metric,
+    cost_per_pupil,
     outcomes,
     paired_effects,
     summary_table,
@@ -39,11 +41,12 @@ from actlocally.experiments.compare.report import fmt
 from actlocally.model.area import AreaProfile, load_area
 from actlocally.model.eef import impact_words
 from actlocally.model.errors import InputError
+from actlocally.model.outcomes import DEFAULT_HEADLINE, SERVICE_LABELS, parse_headline
 
-HEADLINES = ("days_attended", "pupils_out_of_persistent_absence", "persistent_absence_pp", "expected_standard_pp",
-             "months_of_progress", "disadvantage_gap_months", "waiting_days", "cost_gbp", COST_PER_PUPIL.name,
-             COST_PER_MONTH.name)
-BY_GROUP = ("days_attended", "persistent_absence_pp", "months_of_progress")
+COST_NAMES = {m.name for m in COST_METRICS.values()}
+HEADLINES = tuple(m.name for m in METRICS) + tuple(sorted(COST_NAMES))
+BY_GROUP = ("days_attended", "persistent_absence_pp", "months_of_progress", "child_difficulty_pp",
+            "mothers_depression_pp")
 GROUP_WORDS = {"all": "all pupils", "disadvantaged": "disadvantaged (FSM)", "other": "not disadvantaged",
                "girls": "girls", "boys": "boys"}
 _REQUIRED = ("baseline", "area", "scenario_json", "parameters_json", "population_scale", "attendance_rate_year")
@@ -82,6 +85,45 @@ class Number:
     def spans_zero(self) -> bool:
         return bool(np.isfinite(self.low) and np.isfinite(self.high) and self.low <= 0 <= self.high)
 
+    @property
+    def no_change(self) -> bool:
+        """Exactly zero in every simulated year (the 90% range is the single point 0)."""
+        return bool(self.low == 0 and self.high == 0)
+
+    @property
+    def priced(self) -> bool:
+        return bool(np.isfinite(self.mean))
+
+    @property
+    def verdict(self) -> str:
+        """Plain words on the direction: better, worse, or not told from no change (the range reaches zero)."""
+        if not np.isfinite(self.mean):
+            return "not estimated"
+        if self.no_change:
+            return "no change"
+        if self.spans_zero:
+            return "the model cannot tell this from no change"
+        good = (self.mean > 0) == (METRIC[self.metric].better == "higher")
+        return "an improvement" if good else "a worsening"
+
+
+@dataclasses.dataclass(frozen=True)
+class Lead:
+    """One headline outcome the brief leads with: the change, for whom, and its cost per unit (if it has a unit)."""
+
+    number: Number
+    group_words: str
+    cost: Number | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRow:
+    """Change in one service's mean wait and in the people starting support with it."""
+
+    label: str
+    wait: Number | None
+    helped: Number | None
+
 
 @dataclasses.dataclass(frozen=True)
 class Reach:
@@ -99,10 +141,10 @@ class CostRow:
     """One scenario of the comparison in the cost-per-outcome table."""
 
     scenario: str
+    title: str
     area: str
     cost: Number
-    per_pupil: Number
-    per_month: Number
+    per: tuple[Number, ...]  # cost per unit of each of the brief's cost measures, in order
     this: bool
 
 
@@ -113,6 +155,7 @@ class Brief:
     comparison: str
     comparison_title: str
     scenario: str
+    title: str
     baseline: str
     description: str
     area_name: str
@@ -125,6 +168,9 @@ class Brief:
     pupils: float
     disadvantaged_share: float
     headlines: dict[str, Number]
+    lead: list[Lead]
+    cost_measures: list[Metric]
+    services: list[ServiceRow]
     baseline_levels: dict[str, float]
     by_group: dict[str, dict[str, Number]]
     costs: list[CostRow]
@@ -181,13 +227,60 @@ def choose_scenario(ds: xr.Dataset, scenario: str | None, where: Path) -> str:
 
 def _number(table: pd.DataFrame, scenario: str, metric: Metric, group: str = "all") -> Number:
     row = table[(table["scenario"] == scenario) & (table["group"] == group) & (table["metric"] == metric.name)].iloc[0]
-    signed = metric.name not in ("cost_gbp", COST_PER_PUPIL.name, COST_PER_MONTH.name)
+    signed = metric.name != "cost_gbp" and metric.name not in COST_NAMES
     return Number(metric.name, metric.label, metric.unit, float(row["mean"]), float(row["low_5pct"]),
                   float(row["high_95pct"]), signed, scenario, group)
 
 
 def _metric(name: str) -> Metric:
-    return {COST_PER_PUPIL.name: COST_PER_PUPIL, COST_PER_MONTH.name: COST_PER_MONTH}.get(name) or METRIC[name]
+    return {m.name: m for m in COST_METRICS.values()}.get(name) or METRIC[name]
+
+
+def _cost_per(effects: xr.Dataset, scenario: str, metric: Metric, group: str) -> Number:
+    """Cost per unit of `metric` gained by `group` (the same rule as the summary table's cost rows)."""
+    one = effects.sel(scenario=scenario)
+    gain = one[metric.name].sel(group=group).values * (1 if metric.better == "higher" else -1)
+    cm = COST_METRICS[metric.name]
+    return Number(cm.name, cm.label, cm.unit, *cost_per_pupil(one["cost_gbp"].sel(group="all").values, gain), False,
+                  scenario, group)
+
+
+def headline_of(ds: xr.Dataset, scenario: str) -> list[str]:
+    """The outcomes the scenario file names as its headline (as stored in the comparison), else the default three."""
+    text = str(ds["headline"].sel(scenario=scenario).values) if "headline" in ds.variables else ""
+    if not text:
+        text = ", ".join(json.loads(str(ds["scenario_json"].sel(scenario=scenario).values)).get("headline", []))
+    return [h.strip() for h in text.split(",") if h.strip()] or list(DEFAULT_HEADLINE)
+
+
+def _lead(ds: xr.Dataset, effects: xr.Dataset, table: pd.DataFrame, scenario: str) -> list[Lead]:
+    out = []
+    for entry in headline_of(ds, scenario):
+        try:
+            m, group = parse_headline(entry)
+        except ValueError:
+            continue  # a comparison made by another version; the scenario file itself was checked when loaded
+        cost = _cost_per(effects, scenario, m, group) if m.per else None
+        out.append(Lead(_number(table, scenario, m, group), GROUP_WORDS[group], cost))
+    return out
+
+
+def _cost_measures(lead: list[Lead]) -> list[Metric]:
+    """Outcomes to price: the headline's (those with a unit of gain) first, then persistent absence and progress."""
+    names = [x.number.metric for x in lead if x.cost is not None] + ["pupils_out_of_persistent_absence",
+                                                                      "months_of_progress"]
+    return [METRIC[n] for n in dict.fromkeys(names)][:3]
+
+
+def _services(table: pd.DataFrame, scenario: str) -> list[ServiceRow]:
+    present = set(table.loc[table["scenario"] == scenario, "metric"])
+    rows = []
+    for kind, label in SERVICE_LABELS.items():
+        wait, helped = METRIC[f"wait_days_{kind}"], METRIC[f"helped_{kind}"]
+        if wait.name in present or helped.name in present:
+            rows.append(ServiceRow(label, _number(table, scenario, wait) if wait.name in present else None,
+                                   _number(table, scenario, helped) if helped.name in present else None))
+    return rows
 
 
 def reach_of(ds: xr.Dataset, scenario: str) -> tuple[list[Reach], str]:
@@ -249,20 +342,19 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
     pupils_all = scenario_slice(ds, base)["pupils"].isel(term=-1).mean("replicate") / float(
         ds["population_scale"].sel(scenario=base))
     levels = {k: float(base_out[k].sel(group="all")) for k in
-              ("days_attended", "persistent_absence_pp", "expected_standard_pp")}
+              ("days_attended", "persistent_absence_pp", "expected_standard_pp", "child_difficulty_pp",
+               "mothers_depression_pp")}
     levels["waiting_days"] = float(base_out["waiting_days"])
     reach, reach_problem = reach_of(ds, name)
     arms = [str(s) for s in effects["scenario"].values]
-    costs = [CostRow(s, str(ds["area"].sel(scenario=s).values), _number(table, s, METRIC["cost_gbp"]),
-                     _number(table, s, COST_PER_PUPIL), _number(table, s, COST_PER_MONTH), s == name) for s in arms]
+    lead = _lead(ds, effects, table, name)
+    measures = _cost_measures(lead)
+    costs = [CostRow(s, scenario_title(ds, s), str(ds["area"].sel(scenario=s).values),
+                     _number(table, s, METRIC["cost_gbp"]),
+                     tuple(_number(table, s, COST_METRICS[m.name]) for m in measures), s == name) for s in arms]
     interventions = interventions_of(str(ds["scenario_json"].sel(scenario=name).values))
     attrs = ds.attrs
-    meta = {"version": str(attrs.get("actlocally_version", "unknown")), "commit": str(attrs.get("git_commit", "")),
-            "seed": str(attrs.get("seed", "")), "replicates": str(int(ds.sizes["replicate"])),
-            "created": str(attrs.get("created", "")), "pairing": str(attrs.get("pairing", "")),
-            "pupils_simulated": f"{int(ds['pupils_simulated'].sel(scenario=name)):,}",
-            "population_scale": f"{float(ds['population_scale'].sel(scenario=name)):.3f}",
-            }
+    meta = plain_meta(ds, name)
     # the scenario file's own overrides; parameters drawn from a posterior vary by replicate and are reported
     # under calibration, not as overrides
     overrides = parameter_overrides(json.dumps(json.loads(str(ds["scenario_json"].sel(scenario=name).values))
@@ -270,14 +362,18 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
     used_posterior = "posterior" in ds.coords and str(ds["posterior"].sel(scenario=name).values) != "none"
     return Brief(
         comparison=str(attrs.get("comparison", folder.name)), comparison_title=str(attrs.get("comparison_title", "")),
-        scenario=name, baseline=base, description=str(ds["description"].sel(scenario=name).values)
-        if "description" in ds.variables else "", area_name=area_name,
+        scenario=name, title=scenario_title(ds, name), baseline=base,
+        description=str(ds["description"].sel(scenario=name).values) if "description" in ds.variables else "",
+        area_name=area_name,
         area_display=area.display_name if area else area_name, area=area,
         year_labels=[str(y) for y in scenario_slice(ds, name)["year_label"].values], interventions=interventions,
         reach=reach, reach_problem=reach_problem, pupils=float(pupils_all.sel(group="all")),
         disadvantaged_share=float(pupils_all.sel(group="disadvantaged") / pupils_all.sel(group="all")),
         headlines={m: _number(table, name, _metric(m)) for m in HEADLINES}, baseline_levels=levels,
-        by_group={m: {g: _number(table, name, METRIC[m], g) for g in GROUP_WORDS} for m in BY_GROUP},
+        lead=lead, cost_measures=measures, services=_services(table, name),
+        by_group={m: {g: _number(table, name, METRIC[m], g) for g in GROUP_WORDS}
+                  for m in dict.fromkeys([x.number.metric for x in lead if METRIC[x.number.metric].by_group]
+                                         + list(BY_GROUP))},
         costs=costs,
         calibration=_calibration(ds, name, area_name, posteriors_dir) if used_posterior else Calibration(found=False),
         sensitivity=find_sensitivity(folder, name),

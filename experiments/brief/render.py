@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from actlocally.experiments.brief.charts import all_charts
-from actlocally.experiments.brief.data import GROUP_WORDS, HEADLINES, Brief, brief_data
+from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number, brief_data
+from actlocally.experiments.brief.meta import plain_date
 from actlocally.model.errors import InputError
+from actlocally.model.outcomes import METRIC
 from actlocally.runtime.storage import atomic_path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -40,22 +42,60 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = _words
+    env.filters["per"] = lambda metric: METRIC[metric].per
     return env
+
+
+# the change table's standard rows, after the headline's own (metric, words shown beside the label)
+STANDARD_ROWS = ("days_attended", "pupils_out_of_persistent_absence", "persistent_absence_pp", "expected_standard_pp",
+                 "months_of_progress", "disadvantage_gap_months", "child_difficulty_pp", "mothers_depression_pp",
+                 "waiting_days")
+_LEVELS = {"days_attended": "{:.1f} days", "persistent_absence_pp": "{:.1f}% persistently absent",
+           "expected_standard_pp": "{:.1f}%", "child_difficulty_pp": "{:.1f}% of pupils",
+           "mothers_depression_pp": "{:.1f}% of mothers", "waiting_days": "{:.1f} days"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeRow:
+    """One row of the brief's change table."""
+
+    number: Number
+    group_words: str
+    headline: bool
+    level: str
+    words: str
+
+
+def change_rows(brief: Brief) -> list[ChangeRow]:
+    """The headline outcomes first (marked), then the standard outcomes for all pupils, each once."""
+    extra = {"months_of_progress": brief.months_words, "disadvantage_gap_months": brief.gap_words}
+    rows, seen = [], set()
+    items = [(x.number, x.group_words, True) for x in brief.lead]
+    items += [(brief.headlines[m], GROUP_WORDS["all"], False) for m in STANDARD_ROWS]
+    for n, words, headline in items:
+        if (n.metric, n.group) in seen:
+            continue
+        seen.add((n.metric, n.group))
+        level = brief.baseline_levels.get(n.metric) if n.group == "all" else None
+        rows.append(ChangeRow(n, words, headline, _LEVELS[n.metric].format(level) if level is not None else "",
+                              extra.get(n.metric, "") if n.group == "all" else ""))
+    return rows
 
 
 def render_html(brief: Brief, made: str | None = None) -> str:
     """The brief as one HTML document (CSS inline, charts embedded)."""
     env = environment()
     css = env.loader.get_source(env, "brief.css")[0]
-    spans_zero = [brief.headlines[m].label for m in HEADLINES
-                  if not m.startswith("cost") and brief.headlines[m].spans_zero]
+    rows = change_rows(brief)
+    spans_zero = [r.number.label.lower() + ("" if r.group_words == GROUP_WORDS["all"] else f" ({r.group_words})")
+                  for r in rows if r.number.spans_zero and not r.number.no_change]
     assumptions: dict[str, list[str]] = {}
     for p in brief.params + brief.overrides:
         if p.assumption:
             assumptions.setdefault(p.owner, []).append(f"{p.name.replace('_', ' ')} ({p.value})")
     return env.get_template(TEMPLATE).render(
-        b=brief, charts=all_charts(brief), css=css, groups=GROUP_WORDS, spans_zero=spans_zero, assumptions=assumptions,
-        made=made or datetime.now(UTC).isoformat(timespec="seconds"))
+        b=brief, charts=all_charts(brief), css=css, groups=GROUP_WORDS, rows=rows, spans_zero=spans_zero,
+        assumptions=assumptions, made=made or plain_date(datetime.now(UTC).isoformat(timespec="seconds")))
 
 
 def _offline_fetcher():

@@ -14,6 +14,7 @@ from typing import Any
 from actlocally.model.area import AreaProfile, Figure, Share
 from actlocally.model.interventions.registry import REGISTRY, InterventionParams
 from actlocally.model.params import DEFAULTS
+from actlocally.model.references import plain_source
 from actlocally.model.scenario import Scenario, parse_interventions
 from pydantic import BaseModel
 
@@ -84,7 +85,7 @@ def intervention_info(p: InterventionParams, given: dict[str, Any]) -> Intervent
         value = getattr(p, name)
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else None
         if extra and "source" in extra:
-            params.append(ParamRow(label, name, _text(value), str(extra["unit"]), str(extra["source"]),
+            params.append(ParamRow(label, name, _text(value), str(extra["unit"]), plain_source(str(extra["source"])),
                                    name in given))
         else:
             settings.append((name.replace("_", " "), _text(value)))
@@ -106,8 +107,8 @@ def parameter_overrides(parameters_json: str) -> list[ParamRow]:
     for key, value in sorted(used.items()):
         row = DEFAULTS.rows.get(key)
         if row is not None and float(value) != row.value:
-            rows.append(ParamRow("model", key, f"{float(value):g}", row.unit, f"{row.source} (default {row.value:g})",
-                                 True))
+            rows.append(ParamRow("model", key, f"{float(value):g}", row.unit,
+                                 f"{plain_source(row.source)} (default {row.value:g})", True))
     return rows
 
 
@@ -127,7 +128,7 @@ def area_figures(area: AreaProfile) -> list[AreaFigure]:
             key = f"{prefix}{name}"
             if isinstance(value, Figure):
                 shown = f"{value.value:.1%}" if isinstance(value, Share) else f"{value.value:,.4g}"
-                out.append(AreaFigure(key.replace("_", " "), shown, value.source or value.reason or "",
+                out.append(AreaFigure(key.replace("_", " "), shown, plain_source(value.source or value.reason or ""),
                                       "" if value.year is None else str(value.year), value.estimate))
             elif isinstance(value, BaseModel):
                 walk(value, f"{key}.")

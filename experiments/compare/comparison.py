@@ -243,6 +243,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
         ds = ds.assign_coords(school_phase=ds["school_phase"].astype(str), service_kind=ds["service_kind"].astype(str))
         scenario_coords = {
             "baseline": plan.baseline_of[name], "area": sc.area, "description": sc.description,
+            "scenario_title": sc.title, "headline": ", ".join(sc.headline),
             "years": sc.years, "population_scale": run["population_scale"],
             "pupils_simulated": run["pupils_simulated"], "interventions": run["interventions"],
             "scenario_json": run["scenario_json"], "parameters_json": parameters_json(sc),
@@ -261,7 +262,7 @@ def assemble(plan: Plan, store: RunStore) -> xr.Dataset:
         ds.attrs = {}
         parts.append(ds)
     out = xr.concat(parts, dim="scenario", join="outer", coords="different", compat="equals",
-                    combine_attrs="drop", data_vars="all")
+                    combine_attrs="override", data_vars="all")  # variables keep units and long_name
     if "cost_gbp" in out:
         out["cost_gbp"] = out["cost_gbp"].fillna(0.0)
     for name in list(out.coords):  # text coords padded by the outer join: '' instead of NaN, so NetCDF can hold them

@@ -8,48 +8,29 @@ from one simulated year to another (not a confidence interval of the mean).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.compare.comparison import scenario_slice
 from actlocally.model.calendar import DAYS_PER_YEAR
 from actlocally.model.eef import months_of_progress
+from actlocally.model.outcomes import (
+    ALL_METRICS,
+    COST_METRICS,
+    METRIC,
+    METRICS,
+    SERVICE_LABELS,
+    SERVICE_METRICS,
+    Metric,
+)
+
+__all__ = ["ALL_METRICS", "COST_METRICS", "COST_PER_MONTH", "COST_PER_PUPIL", "GROUPS", "INTERVAL", "METRIC",
+           "METRICS", "Metric", "cost_per_pupil", "outcomes", "paired_effects", "summary_table"]
 
 GROUPS = ("all", "disadvantaged", "other", "girls", "boys")
 INTERVAL = (0.05, 0.95)
-
-
-@dataclasses.dataclass(frozen=True)
-class Metric:
-    """One row of the strategist's table."""
-
-    name: str
-    label: str
-    unit: str
-    by_group: bool = True
-    better: str = "higher"  # which direction is good, for colouring and plain-language text
-
-
-METRICS = (
-    Metric("days_attended", "Days attended per pupil", "days per pupil per year"),
-    Metric("persistent_absence_pp", "Persistent absence", "percentage points", better="lower"),
-    Metric("pupils_out_of_persistent_absence", "Pupils moved out of persistent absence", "pupils per year"),
-    Metric("severe_absence_pp", "Severe absence", "percentage points", better="lower"),
-    Metric("expected_standard_pp", "Share at the expected standard (Years 2, 6, 11)", "percentage points"),
-    Metric("months_of_progress", "Progress (EEF months)", "months"),
-    Metric("disadvantage_gap_months", "Disadvantage attainment gap", "months", by_group=False, better="lower"),
-    Metric("child_difficulty_pp", "Pupils in emotional difficulty", "percentage points", better="lower"),
-    Metric("mothers_depression_pp", "Mothers with depression", "percentage points", better="lower"),
-    Metric("waiting_days", "Mean wait for support (all services)", "school days", by_group=False, better="lower"),
-    Metric("cost_gbp", "Cost", "GBP per year", by_group=False, better="lower"),
-)
-METRIC = {m.name: m for m in METRICS}
-COST_PER_PUPIL = Metric("cost_per_pupil_out_of_pa", "Cost per pupil moved out of persistent absence",
-                        "GBP per pupil", by_group=False, better="lower")
-COST_PER_MONTH = Metric("cost_per_month_of_progress", "Cost per month of progress (all pupils in the area)",
-                        "GBP per month", by_group=False, better="lower")
+COST_PER_PUPIL = COST_METRICS["pupils_out_of_persistent_absence"]
+COST_PER_MONTH = COST_METRICS["months_of_progress"]
 
 
 def outcomes(one: xr.Dataset) -> xr.Dataset:
@@ -62,6 +43,7 @@ def outcomes(one: xr.Dataset) -> xr.Dataset:
     offered = (terms["started"] + terms["did_not_attend"]).sum(["term", "service"])
     waited = (terms["waiting_days_mean"].fillna(0.0) * (terms["started"] + terms["did_not_attend"])).sum(
         ["term", "service"])
+    mothers_real = (last_term["mothers"] if "mothers" in one else np.nan) / float(one["population_scale"])
     out = xr.Dataset({
         "days_attended": last_year["attendance_rate_year"] * DAYS_PER_YEAR,
         "persistent_absence_pp": 100 * last_year["persistent_absence_rate_year"],
@@ -71,11 +53,32 @@ def outcomes(one: xr.Dataset) -> xr.Dataset:
         "mean_attainment_z": z,
         "gap_z": z.sel(group="other") - z.sel(group="disadvantaged"),
         "child_difficulty_pp": 100 * last_term["child_difficulty_prevalence"],
+        "difficulty_pupils": last_term["child_difficulty_prevalence"] * pupils_real,
         "mothers_depression_pp": 100 * last_term["parent_depression_prevalence"],
+        "depressed_mothers": last_term["parent_depression_prevalence"] * mothers_real,
         "waiting_days": waited / offered.where(offered > 0),
         "cost_gbp": terms["cost_gbp"].sum(["term", "intervention"]) / float(one["population_scale"]),
+        **_per_service(terms, float(one["population_scale"])),
     })
     return out.drop_vars([c for c in out.coords if c not in ("replicate", "group")])
+
+
+def _per_service(terms: xr.Dataset, scale: float) -> dict[str, xr.DataArray]:
+    """Last year's mean wait and people starting support for each kind of service (NaN where the area has none)."""
+    out = {}
+    nan = xr.full_like(terms["pupils"].isel(term=0, group=0, drop=True), np.nan, dtype=float)
+    kinds = terms["service_kind"].values if "service" in terms.dims else np.array([])
+    for kind in SERVICE_LABELS:
+        pick = kinds == kind
+        if not pick.any():
+            out[f"wait_days_{kind}"], out[f"helped_{kind}"] = nan, nan
+            continue
+        t = terms.isel(service=pick)
+        offered = (t["started"] + t["did_not_attend"]).sum(["term", "service"])
+        waited = (t["waiting_days_mean"].fillna(0.0) * (t["started"] + t["did_not_attend"])).sum(["term", "service"])
+        out[f"wait_days_{kind}"] = waited / offered.where(offered > 0)
+        out[f"helped_{kind}"] = t["started"].sum(["term", "service"]) / scale
+    return out
 
 
 def paired_effects(ds: xr.Dataset) -> xr.Dataset:
@@ -103,11 +106,15 @@ def metric_values(d: xr.Dataset, change: bool = True) -> xr.Dataset:
         "months_of_progress": xr.apply_ufunc(months_of_progress, d["mean_attainment_z"]),
         "disadvantage_gap_months": xr.apply_ufunc(months_of_progress, d["gap_z"]),
         "child_difficulty_pp": d["child_difficulty_pp"],
+        "children_out_of_difficulty": -d["difficulty_pupils"],
         "mothers_depression_pp": d["mothers_depression_pp"],
+        "mothers_out_of_depression": -d["depressed_mothers"],
         "waiting_days": d["waiting_days"],
         "cost_gbp": d["cost_gbp"],
+        **{f"wait_days_{k}": d[f"wait_days_{k}"] for k in SERVICE_LABELS},
+        **{f"helped_{k}": d[f"helped_{k}"] for k in SERVICE_LABELS},
     })
-    for m in METRICS:
+    for m in ALL_METRICS:
         what = f"change in {m.label.lower()} against the baseline" if change else m.label.lower()
         e[m.name].attrs = {"units": m.unit, "long_name": what}
         if not m.by_group:
@@ -124,22 +131,27 @@ def _interval(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def summary_table(effects: xr.Dataset) -> pd.DataFrame:
-    """One row per (scenario, group, metric): mean and 90% interval of the paired effects over replicates."""
+    """One row per (scenario, group, metric): mean and 90% interval of the paired effects over replicates.
+
+    Per-service rows appear only for services the scenario's area has; a cost row follows for every outcome with a
+    unit of gain (pupils out of persistent absence, children out of emotional difficulty, ...), for all pupils.
+    """
     rows = []
     for s in effects["scenario"].values:
         one = effects.sel(scenario=s)
-        base = str(one["baseline"].values)
+        base, n = str(one["baseline"].values), one.sizes["replicate"]
         for g in GROUPS:
-            for m in METRICS:
+            for m in ALL_METRICS:
                 if not m.by_group and g != "all":
                     continue
-                mean, lo, hi = _interval(one[m.name].sel(group=g).values)
-                rows.append(_row(s, base, g, m, mean, lo, hi, one.sizes["replicate"]))
+                values = one[m.name].sel(group=g).values
+                if m in SERVICE_METRICS and not np.isfinite(values).any():
+                    continue
+                rows.append(_row(s, base, g, m, *_interval(values), n))
         cost = one["cost_gbp"].sel(group="all").values
-        moved = one["pupils_out_of_persistent_absence"].sel(group="all").values
-        rows.append(_row(s, base, "all", COST_PER_PUPIL, *cost_per_pupil(cost, moved), one.sizes["replicate"]))
-        months = one["months_of_progress"].sel(group="all").values
-        rows.append(_row(s, base, "all", COST_PER_MONTH, *cost_per_month(cost, months), one.sizes["replicate"]))
+        for name, cm in COST_METRICS.items():
+            gain = one[name].sel(group="all").values * (1 if METRIC[name].better == "higher" else -1)
+            rows.append(_row(s, base, "all", cm, *cost_per_pupil(cost, gain), n))
     return pd.DataFrame(rows)
 
 

@@ -13,12 +13,10 @@ import numpy as np
 import xarray as xr
 from actlocally.experiments.compare.comparison import scenario_slice
 from actlocally.experiments.compare.effects import GROUPS, INTERVAL, METRIC
+from actlocally.model.outcomes import SERVICE_LABELS
 from actlocally.runtime.storage import atomic_path
 
 PALETTE = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
-SERVICE_LABELS = {"mhst": "Mental health support teams", "camhs": "CAMHS", "youth_service": "Youth service",
-                  "talking_therapies": "Adult talking therapies", "early_help": "Early Help / family hub",
-                  "food_support": "Food support"}
 
 
 def _colours(ds: xr.Dataset) -> dict[str, str]:
@@ -51,23 +49,39 @@ def _band(ax, x, values: xr.DataArray, colour: str, label: str) -> None:
     ax.plot(x, mid, color=colour, marker="o", markersize=3, label=label)
 
 
+TERM_EFFECTS = (("attendance_rate", "Attendance", "percentage points of sessions"),
+                ("persistent_absence_rate", "Persistent absence", "percentage points of pupils"),
+                ("child_difficulty_prevalence", "Pupils in emotional difficulty", "percentage points of pupils"))
+
+
 def outcomes_over_terms(ds: xr.Dataset, out_dir: Path) -> list[Path]:
-    """Attendance and persistent absence by term, one row per area, a line and band per scenario."""
+    """Change against the baseline by term (paired within each replicate), one row per area, a line per scenario.
+
+    Plotting the paired change, not the two levels, keeps a small effect visible: the levels' bands across
+    replicates are much wider than the effect, which common random numbers make precise.
+    """
     areas, colours = _areas(ds), _colours(ds)
-    fig, axes = plt.subplots(len(areas), 2, figsize=(10, 3.2 * len(areas)), squeeze=False)
-    for row, names in zip(axes, areas.values(), strict=True):
+    rows = {base: names[1:] for base, names in areas.items() if len(names) > 1}
+    if not rows:
+        rows = {base: [] for base in areas}
+    fig, axes = plt.subplots(len(rows), len(TERM_EFFECTS), figsize=(12, 3.0 * len(rows)), squeeze=False)
+    for row, (base, names) in zip(axes, rows.items(), strict=True):
+        ref = scenario_slice(ds, base).sel(group="all")
+        x = np.arange(ref.sizes["term"])
         for name in names:
             one = scenario_slice(ds, name).sel(group="all")
-            x = np.arange(one.sizes["term"])
-            _band(row[0], x, 100 * one["attendance_rate"], colours[name], name)
-            _band(row[1], x, 100 * one["persistent_absence_rate"], colours[name], name)
-            labels = [str(t) for t in one["term_label"].values]
-        for ax, title in zip(row, ("Attendance (% of sessions)", "Persistent absence (% of pupils)"), strict=True):
-            ax.set_title(f"{title}: {ds['area'].sel(scenario=names[0]).item()}", fontsize=10)
-            ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+            for ax, (var, _, _) in zip(row, TERM_EFFECTS, strict=True):
+                _band(ax, x, 100 * (one[var] - ref[var]), colours[name], name)
+        for ax, (_, title, unit) in zip(row, TERM_EFFECTS, strict=True):
+            ax.axhline(0, color="#333333", linewidth=0.8)
+            ax.set_title(f"{title}: {ds['area'].sel(scenario=base).item()}", fontsize=9.5)
+            ax.set_ylabel(f"change ({unit})", fontsize=8)
+            ax.set_xticks(x, [str(t) for t in ref["term_label"].values], rotation=30, ha="right", fontsize=8)
             ax.grid(alpha=0.3)
-        row[0].legend(fontsize=8, loc="lower left")
-    fig.suptitle("Outcomes by term (line: median; band: 90% of replicates)", fontsize=11)
+        if names:
+            row[0].legend(fontsize=8, loc="best")
+    fig.suptitle("Change against the baseline by term (line: median; band: 90% of replicates, paired on the same "
+                 "pupils and luck)", fontsize=11)
     fig.tight_layout()
     return _save(fig, out_dir, "outcomes_by_term")
 
@@ -77,9 +91,9 @@ def effect_by_group(effects: xr.Dataset, out_dir: Path) -> list[Path]:
     names = [str(s) for s in effects["scenario"].values]
     colours = {n: PALETTE[(i + 1) % len(PALETTE)] for i, n in enumerate(names)}
     groups = list(GROUPS)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 3.8))
     width = 0.8 / len(names)
-    for ax, metric in zip(axes, ("persistent_absence_pp", "days_attended"), strict=True):
+    for ax, metric in zip(axes, ("persistent_absence_pp", "days_attended", "child_difficulty_pp"), strict=True):
         for i, name in enumerate(names):
             v = effects[metric].sel(scenario=name, group=groups)
             mean = v.mean("replicate").values
@@ -99,25 +113,46 @@ def effect_by_group(effects: xr.Dataset, out_dir: Path) -> list[Path]:
     return _save(fig, out_dir, "effect_by_group")
 
 
-def waiting_lists(ds: xr.Dataset, out_dir: Path) -> list[Path]:
-    """Mean waiting-list length per term by kind of service (summed over services of a kind), per area."""
+def waiting_lists(ds: xr.Dataset, out_dir: Path, columns: int = 3) -> list[Path]:
+    """Mean waiting-list length per term for each kind of service an area has (summed over its services of that
+    kind), at most `columns` panels a row; the baseline is drawn dashed on top so it shows where the lines meet."""
     areas, colours = _areas(ds), _colours(ds)
-    kinds = [k for k in SERVICE_LABELS if k in set(np.ravel(ds["service_kind"].values).tolist())]
-    fig, axes = plt.subplots(len(areas), len(kinds), figsize=(3.2 * len(kinds), 2.8 * len(areas)), squeeze=False)
-    for row, names in zip(axes, areas.values(), strict=True):
-        for name in names:
+    panels, idle = [], []
+    for base, names in areas.items():
+        ref = scenario_slice(ds, base)
+        have = set(np.ravel(ref["service_kind"].values).tolist()) if "service" in ref.dims else set()
+        for kind in (k for k in SERVICE_LABELS if k in have):
+            waits = [float(scenario_slice(ds, n)["queue_length_mean"].where(
+                scenario_slice(ds, n)["service_kind"] == kind).max(skipna=True).fillna(0)) for n in names]
+            if max(waits) > 0:
+                panels.append((base, names, kind))
+            else:  # nobody ever waits: a panel would be empty
+                idle.append(f"{SERVICE_LABELS[kind]} ({ds['area'].sel(scenario=base).item()})")
+    n_rows = max(1, -(-len(panels) // columns))
+    fig, axes = plt.subplots(n_rows, columns, figsize=(3.6 * columns, 2.7 * n_rows), squeeze=False)
+    for ax, (base, names, kind) in zip(axes.flat, panels, strict=False):
+        for name in [*names[1:], base]:  # the baseline last, so it is drawn over the scenarios
             one = scenario_slice(ds, name)
             x = np.arange(one.sizes["term"])
-            for ax, kind in zip(row, kinds, strict=True):
-                q = one["queue_length_mean"].where(one["service_kind"] == kind).sum("service")
-                _band(ax, x, q / float(one["population_scale"]), colours[name], name)
-        for ax, kind in zip(row, kinds, strict=True):
-            ax.set_title(f"{SERVICE_LABELS[kind]}\n{ds['area'].sel(scenario=names[0]).item()}", fontsize=9)
-            ax.set_xticks(x, [f"T{t + 1}" for t in x], fontsize=8)
-            ax.grid(alpha=0.3)
-        row[0].set_ylabel("people waiting")
-        row[0].legend(fontsize=7)
-    fig.suptitle("Waiting lists by term (mean length, scaled to the whole area)", fontsize=11)
+            q = one["queue_length_mean"].where(one["service_kind"] == kind).sum("service") / float(
+                one["population_scale"])
+            lo, mid, hi = (q.quantile(v, dim="replicate").values for v in (INTERVAL[0], 0.5, INTERVAL[1]))
+            is_base = name == base
+            ax.fill_between(x, lo, hi, color=colours[name], alpha=0.12 if is_base else 0.2, linewidth=0)
+            ax.plot(x, mid, color=colours[name], linestyle="--" if is_base else "-", linewidth=1.6 if is_base else 2,
+                    marker="o", markersize=3, label=f"{name} (baseline)" if is_base else name, zorder=4 if is_base
+                    else 3)
+        ax.set_title(f"{SERVICE_LABELS[kind]}\n{ds['area'].sel(scenario=base).item()}", fontsize=9)
+        ax.set_xticks(x, [f"T{t + 1}" for t in x], fontsize=8)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("people waiting", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6.5, loc="best")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    note = f"\nno one waits in any run for: {', '.join(idle)}" if idle else ""
+    fig.suptitle("Waiting lists by term (mean length, scaled to the whole area; line: median, band: 90% of "
+                 f"replicates){note}", fontsize=11)
     fig.tight_layout()
     return _save(fig, out_dir, "waiting_lists")
 

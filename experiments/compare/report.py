@@ -8,7 +8,13 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.compare.against import against_effects
-from actlocally.experiments.compare.effects import COST_PER_PUPIL, METRIC, METRICS, paired_effects, summary_table
+from actlocally.experiments.compare.effects import (
+    ALL_METRICS,
+    COST_METRICS,
+    METRIC,
+    paired_effects,
+    summary_table,
+)
 from actlocally.experiments.compare.plots import all_charts
 from actlocally.experiments.compare.school_effects import school_chart, school_effects, school_table
 from actlocally.runtime.storage import write_csv_atomic, write_netcdf_atomic
@@ -17,7 +23,9 @@ from rich.table import Table
 
 # decimals shown per unit in the terminal table (the CSV keeps full precision)
 _DECIMALS = {"days per pupil per year": 2, "percentage points": 2, "pupils per year": 0, "months": 2,
-             "school days": 1, "GBP per year": 0, "GBP per pupil": 0, "GBP per month": 0}
+             "school days": 1, "GBP per year": 0, "GBP per pupil": 0, "GBP per month": 0, "pupils": 0,
+             "mothers": 0, "people per year": 0, "GBP per child": 0, "GBP per mother": 0}
+_COST_NAMES = {m.name for m in COST_METRICS.values()}
 
 
 def write_comparison_outputs(ds: xr.Dataset, out_dir: Path, against: str | None = None
@@ -55,7 +63,7 @@ def fmt(value: float, unit: str, signed: bool = True) -> str:
 
 
 def cell(row: pd.Series) -> str:
-    signed = row["metric"] != COST_PER_PUPIL.name
+    signed = row["metric"] not in _COST_NAMES
     return (f"{fmt(row['mean'], row['unit'], signed)}\n[dim]({fmt(row['low_5pct'], row['unit'], signed)} to "
             f"{fmt(row['high_95pct'], row['unit'], signed)})[/]")
 
@@ -72,13 +80,15 @@ def rich_table(table: pd.DataFrame, title: str, group: str = "all") -> Table:
     for s in scenarios:
         base = sub.loc[sub["scenario"] == s, "baseline"].iloc[0]
         out.add_column(f"{escape(str(s))}\n[dim]vs {escape(str(base))}[/]", justify="right")
-    for m in (*METRICS, COST_PER_PUPIL):
+    for m in (*ALL_METRICS, *COST_METRICS.values()):
         if not m.by_group and group != "all":
             continue
         cells = []
         for s in scenarios:
             hit = sub[(sub["scenario"] == s) & (sub["metric"] == m.name)]
             cells.append(cell(hit.iloc[0]) if len(hit) else "")
+        if not any(cells):
+            continue  # a service none of these areas has
         out.add_row(f"{m.label}\n[dim]{m.unit}[/]", *cells)
     return out
 

@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from actlocally.experiments.compare.comparison import scenario_slice
-from actlocally.experiments.compare.effects import COST_PER_MONTH, COST_PER_PUPIL, INTERVAL, METRIC, METRICS
+from actlocally.experiments.compare.effects import (
+    ALL_METRICS,
+    COST_METRICS,
+    COST_PER_MONTH,
+    COST_PER_PUPIL,
+    INTERVAL,
+    METRIC,
+    METRICS,
+)
 from actlocally.experiments.compare.plots import SERVICE_LABELS
 from actlocally.experiments.compare.report import fmt
 
@@ -57,7 +65,7 @@ def headline(f: Finished, scenario: str, group: str = "all") -> pd.DataFrame:
     """The headline table: each outcome's mean change against the baseline and its 90% interval."""
     sub = f.summary[(f.summary["scenario"] == scenario) & (f.summary["group"] == group)].set_index("metric")
     rows = []
-    for m in (*METRICS, COST_PER_PUPIL, COST_PER_MONTH):
+    for m in (*ALL_METRICS, *COST_METRICS.values()):  # every row summary.csv has
         if m.name not in sub.index:
             continue
         r = sub.loc[m.name]

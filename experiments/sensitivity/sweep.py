@@ -156,10 +156,12 @@ def analyse(sp: ProblemSpec, results: np.ndarray, method: str, seed: int) -> xr.
                        np.stack([np.asarray(per_output[o][k], float) for o in outputs], -1),
                        {"long_name": INDEX_NAMES[k], "units": "1"})
     bounds = np.asarray(sp["bounds"], float)
-    data["lower"] = ("parameter", bounds[:, 0], {"long_name": "lower end of the sampled range"})
-    data["upper"] = ("parameter", bounds[:, 1], {"long_name": "upper end of the sampled range"})
-    data["samples"] = (("sample", "parameter"), np.asarray(sp.samples, float), {"long_name": "parameter values"})
-    data["results"] = (("sample", "output"), results, {"long_name": "model output per sample"})
+    data["lower"] = ("parameter", bounds[:, 0], {"long_name": "lower end of the sampled range", "units": _PARAM_UNITS})
+    data["upper"] = ("parameter", bounds[:, 1], {"long_name": "upper end of the sampled range", "units": _PARAM_UNITS})
+    data["samples"] = (("sample", "parameter"), np.asarray(sp.samples, float),
+                       {"long_name": "parameter values", "units": _PARAM_UNITS})
+    data["results"] = (("sample", "output"), results, {"long_name": "model output per sample",
+                                                         "units": "each output's own (see output_units)"})
     coords = {"parameter": names, "output": outputs, "sample": np.arange(len(sp.samples))}
     if method == "sobol":
         coords["parameter_2"] = names
@@ -169,6 +171,7 @@ def analyse(sp: ProblemSpec, results: np.ndarray, method: str, seed: int) -> xr.
                                                   "analyser_seed": analyser_seed})
 
 
+_PARAM_UNITS = "each parameter's own (see parameter_units)"
 INDEX_NAMES = {
     "S1": "Sobol' first-order index", "S1_conf": "half-width of the S1 confidence interval",
     "ST": "Sobol' total-order index", "ST_conf": "half-width of the ST confidence interval",
