@@ -17,6 +17,7 @@ from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
 from actlocally.model.interventions.targeting import validate_selector
 from actlocally.model.scenario import parse_interventions
+from actlocally.model.strict import Bounded
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 TRIALS_DIR = Path(__file__).resolve().parent / "trials"
@@ -52,9 +53,9 @@ class Outcome(BaseModel):
     scale: Literal["months", "sd", "pp", "relative", "odds_ratio"]
     analysis: Literal["difference_in_means", "ancova", "pre_post"]
     per_recipient: bool = False
-    published: float
-    published_lo: float | None = None
-    published_hi: float | None = None
+    published: Bounded
+    published_lo: Bounded | None = None
+    published_hi: Bounded | None = None
     note: str = ""
 
     @field_validator("pupils", "years")

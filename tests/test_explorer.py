@@ -158,11 +158,11 @@ def test_per_school_effects_are_paired_differences(finished):
 
 def test_baseline_keeps_everything_but_the_interventions():
     sc = check({"name": "x", "area": "holme_wood", "pupils": 400, "years": 2, "seed": 9,
-                "parameters": {"attendance.b_hunger": 0.3},
+                "parameters": {"attendance.b_hunger": -0.3},
                 "interventions": [{"type": "breakfast_club"}]}).scenario
     base = baseline_for(sc)
     assert (base.area, base.pupils, base.years, base.seed, base.parameters) == ("holme_wood", 400, 2, 9,
-                                                                              {"attendance.b_hunger": 0.3})
+                                                                              {"attendance.b_hunger": -0.3})
     assert base.interventions == [] and base.name == "baseline_holme_wood"
 
 

@@ -6,7 +6,7 @@ a boolean, NaN, infinity, a value far outside any bound, a list or a table; a bo
 a name with a newline, a slash or markup; an unknown key; a required key removed; a list or text too long; or the
 bytes spoiled (not UTF-8, binary, nested too deeply, broken TOML). Posterior files are spoiled in their weights,
 values, names, dimensions or bytes. Examples per `make test`: 300 scenario + 250 area + 200 comparison + 200 targets
-+ 120 posterior = 1,070. Trial specs have no schema yet (no `trial` command exists), so none are generated.
++ 120 posterior + 150 trial specs = 1,220.
 """
 
 from __future__ import annotations
@@ -265,3 +265,19 @@ def test_malformed_posteriors_are_refused_before_a_run(kind, k):
         res = runner.invoke(app, ["run", str(folder / "s.toml"), "--posterior", str(path), "--out",
                                   str(folder / "o.nc")])
         assert_refused(res, path, field, folder, before)
+
+
+TRIAL = tomllib.loads((Path(__file__).resolve().parents[1] / "calibration" / "trials" /
+                       "magic_breakfast.toml").read_text(encoding="utf-8"))
+
+
+@settings(FUZZ, max_examples=150)
+@given(case=mutations(TRIAL, [("name",), ("treatment",), ("outcomes",), ("outcomes", 0, "published")]))
+def test_malformed_trial_specs_are_refused_by_trial(case):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = write(folder, "trial.toml", case)
+        before = set(folder.rglob("*"))
+        res = runner.invoke(app, ["trial", str(path), "--workers", "0", "--replicates", "2", "--pupils", "500",
+                                  "--out", str(folder / "out")])
+        assert_refused(res, path, case[1], folder, before)

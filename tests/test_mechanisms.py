@@ -73,7 +73,9 @@ def test_mhst_raises_referral(scenario_factory, tmp_path):
 
 def test_full_service_queues_and_waits_grow(scenario_factory):
     # a CAMHS with almost no capacity and referrers who ignore waits: referrals pile up, nobody starts quickly
-    m = LocalityModel(scenario_factory(parameters={"services.wait_half_referral_days": 1e9}))
+    # (set on the model, not the scenario: 1e9 lies outside the prior a scenario file may use; here it switches
+    # the wait-thinning of referrals off to test the queue mechanics)
+    m = LocalityModel(scenario_factory(), parameters={"services.wait_half_referral_days": 1e9})
     camhs = m.services.of_kind("camhs")[0]
     camhs.capacity_per_week = 0.5
     for s in m.school_agents:
@@ -154,8 +156,8 @@ def test_hub_lowers_did_not_attend(scenario_factory):
            "dna_multiplier": 0.2}
     no_balk = {"services.wait_half_referral_days": 1e9}  # enough offers in a small population to compare
     # 69 days: the autumn term's counts, before the term end hands them to the results and starts again
-    base = run_days(LocalityModel(scenario_factory(parameters=no_balk, pupils=3000)), 69)
-    with_hub = run_days(LocalityModel(scenario_factory(interventions=[hub], parameters=no_balk, pupils=3000)), 69)
+    base = run_days(LocalityModel(scenario_factory(pupils=3000), parameters=no_balk), 69)
+    with_hub = run_days(LocalityModel(scenario_factory(interventions=[hub], pupils=3000), parameters=no_balk), 69)
 
     def dna(model):
         s = model.services.of_kind("early_help")[0].stats

@@ -268,7 +268,7 @@ def run_sensitivity(plan: SensitivityPlan, executor: Executor, out_dir: Path,
     key = fingerprint(scenario_inputs(plan.scenario, seed=plan.seed, pupils=plan.pupils, code=code),
                       scenario_inputs(plan.baseline, seed=plan.seed, pupils=plan.pupils, code=code)
                       if plan.baseline else None,
-                      plan.seed, plan.replicate, plan.pupils, plan.names, actlocally.__version__)
+                      plan.seed, plan.replicate, plan.pupils, plan.names)
 
     def task_of(rows: np.ndarray) -> SampleTask:
         return SampleTask(plan.scenario, plan.baseline, tuple(plan.names), rows, plan.seed, plan.replicate,
