@@ -56,18 +56,19 @@ def test_an_edited_area_file_reruns_every_run_of_that_area(tmp_path):
     plan = plan_of(scenario("base", area=str(area)), scenario("club", area=str(area), interventions=CLUB))
     first, said = run(plan, tmp_path / "out")
     assert said[0].startswith("0 of 4")
-    area.write_text(_set_fsm(area.read_text(), 0.05), encoding="utf-8")
+    area.write_text(_set_food_insecurity(area.read_text(), 0.45), encoding="utf-8")
     edited = plan_of(scenario("base", area=str(area)), scenario("club", area=str(area), interventions=CLUB))
     second, said = run(edited, tmp_path / "out")
     assert said == ["0 of 4 runs reused, 4 to run (4 stored with other inputs)"]
     assert not np.array_equal(first["attendance_rate_year"].values, second["attendance_rate_year"].values)
 
 
-def _set_fsm(text: str, value: float) -> str:
-    """The area file with shares.fsm set to `value`."""
-    old = "fsm = { value = 0.45,"
+def _set_food_insecurity(text: str, value: float) -> str:
+    """The area file with shares.food_insecure_households set to `value` (a share synthesis reads; FSM now
+    follows the profile's named schools)."""
+    old = "food_insecure_households = { value = 0.20,"
     assert old in text
-    return text.replace(old, f"fsm = {{ value = {value},")
+    return text.replace(old, f"food_insecure_households = {{ value = {value},")
 
 
 def test_a_changed_default_or_model_code_reruns_the_runs(tmp_path, monkeypatch):

@@ -51,6 +51,8 @@ COMMON = {
     "scenario_json": (_TEXT, "the scenario as run, JSON"),
     "parameters_json": (_TEXT, "every model parameter value the run used, JSON"),
     "posterior": (_TEXT, "posterior the parameters were drawn from ('none': the defaults)"),
+    "posterior_path": (_TEXT, "file of the posterior the parameters were drawn from (empty: the defaults)"),
+    "area_profile_json": (_TEXT, "the area profile as run, JSON (its figures with their sources)"),
     "posterior_draw": ("mixed (see each parameter's unit in `actlocally params`)",
                        "parameter values drawn from the posterior"),
 }
