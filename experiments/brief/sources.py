@@ -18,7 +18,7 @@ from actlocally.model.references import plain_source
 from actlocally.model.scenario import Scenario, parse_interventions
 from pydantic import BaseModel
 
-_COMMON = {"type", "label", "start_day"}
+_COMMON = {"type", "label", "start_day", "localities"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,8 +15,11 @@ from .targeting import SchoolSelector, select_schools
 
 @register("service_hub")
 class ServiceHub(Intervention):
-    """Co-locates services in hub schools: higher referral and food-support seeking, fewer missed appointments,
-    families more engaged with school, and absent pupils followed up (case management: shorter absence spells)."""
+    """Co-locates services in hub schools: more referral and food seeking, fewer missed appointments, engaged families.
+
+    Families with a child at a hub school are more engaged with school, and absent pupils are followed up (case
+    management: shorter absence spells).
+    """
 
     class Params(InterventionParams):
         schools: SchoolSelector
