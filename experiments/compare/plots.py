@@ -31,7 +31,8 @@ def _areas(ds: xr.Dataset) -> dict[str, list[str]]:
     return out
 
 
-def _save(fig, out_dir: Path, stem: str) -> list[Path]:
+def save_figure(fig, out_dir: Path, stem: str) -> list[Path]:
+    """Write a chart as PNG and SVG (no date in the SVG, so reruns are byte-identical), atomically; close it."""
     paths = []
     for ext in ("png", "svg"):
         path = out_dir / f"{stem}.{ext}"
@@ -83,7 +84,7 @@ def outcomes_over_terms(ds: xr.Dataset, out_dir: Path) -> list[Path]:
     fig.suptitle("Change against the baseline by term (line: median; band: 90% of replicates, paired on the same "
                  "pupils and luck)", fontsize=11)
     fig.tight_layout()
-    return _save(fig, out_dir, "outcomes_by_term")
+    return save_figure(fig, out_dir, "outcomes_by_term")
 
 
 def effect_by_group(effects: xr.Dataset, out_dir: Path) -> list[Path]:
@@ -110,7 +111,7 @@ def effect_by_group(effects: xr.Dataset, out_dir: Path) -> list[Path]:
     axes[0].legend(fontsize=8)
     fig.suptitle("Effect against the baseline, by group (bar: mean; whisker: 90% of replicates)", fontsize=11)
     fig.tight_layout()
-    return _save(fig, out_dir, "effect_by_group")
+    return save_figure(fig, out_dir, "effect_by_group")
 
 
 def waiting_lists(ds: xr.Dataset, out_dir: Path, columns: int = 3) -> list[Path]:
@@ -154,7 +155,7 @@ def waiting_lists(ds: xr.Dataset, out_dir: Path, columns: int = 3) -> list[Path]
     fig.suptitle("Waiting lists by term (mean length, scaled to the whole area; line: median, band: 90% of "
                  f"replicates){note}", fontsize=11)
     fig.tight_layout()
-    return _save(fig, out_dir, "waiting_lists")
+    return save_figure(fig, out_dir, "waiting_lists")
 
 
 def all_charts(ds: xr.Dataset, effects: xr.Dataset, out_dir: Path) -> list[Path]:

@@ -17,8 +17,8 @@ import pandas as pd
 import xarray as xr
 from actlocally.experiments.compare.comparison import scenario_slice
 from actlocally.experiments.compare.effects import INTERVAL
+from actlocally.experiments.compare.plots import save_figure
 from actlocally.model.eef import months_of_progress
-from actlocally.runtime.storage import atomic_path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,12 +119,4 @@ def school_chart(effects: xr.Dataset, out_dir: Path) -> list[Path]:
         row[0].set_ylabel(name, fontsize=9)
     fig.suptitle("By school, against the baseline (bar: mean; whisker: 90% of replicates)", fontsize=11)
     fig.tight_layout()
-    paths = []
-    for ext in ("png", "svg"):
-        path = out_dir / f"effect_by_school.{ext}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight",
-                        metadata={"Date": None} if ext == "svg" else None)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_dir, "effect_by_school")

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from actlocally.experiments.compare.effects import INTERVAL, METRIC, METRICS
+from actlocally.experiments.compare.plots import save_figure
 from actlocally.experiments.portfolio.search import PortfolioSearch
 from actlocally.runtime.storage import atomic_path
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
@@ -97,12 +98,4 @@ def pareto_chart(table: pd.DataFrame, search: PortfolioSearch, out_dir: Path) ->
                  f"{len(table)} allocations, {search.replicates} replicates each; bars: 90% of replicates",
                  fontsize=10)
     fig.tight_layout()
-    paths = []
-    for ext in ("png", "svg"):
-        path = out_dir / f"pareto.{ext}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight",
-                        metadata={"Date": None} if ext == "svg" else None)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, out_dir, "pareto")

@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
-from actlocally.experiments.compare.plots import PALETTE, _save
+from actlocally.experiments.compare.plots import PALETTE, save_figure
 from matplotlib.figure import Figure
 
 MAX_BARS = 25
@@ -27,7 +27,7 @@ def index_charts(ds: xr.Dataset, out_dir: Path) -> list[Path]:
         stem = f"{ds.attrs['method']}_" + re.sub(r"[^A-Za-z0-9_\-]+", "_", str(out)).strip("_")
         title = f"{out} ({one['output_units'].values})" if "output_units" in one.coords else str(out)
         fig = sobol_bars(one, title) if ds.attrs["method"] == "sobol" else morris_chart(one, title)
-        paths += _save(fig, out_dir, stem)
+        paths += save_figure(fig, out_dir, stem)
     return paths
 
 
