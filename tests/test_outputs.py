@@ -83,7 +83,7 @@ def test_waiting_lists_show_only_services_someone_waits_for_with_the_baseline_on
     from actlocally.model.outcomes import SERVICE_LABELS
 
     figures = []
-    monkeypatch.setattr(plots, "_save", lambda fig, out_dir, stem: figures.append(fig) or [])
+    monkeypatch.setattr(plots, "save_figure", lambda fig, out_dir, stem: figures.append(fig) or [])
     with xr.open_dataset(compared / "out" / "outs" / "comparison.nc") as ds:
         ds = ds.load()
     plots.waiting_lists(ds, tmp_path)
