@@ -57,7 +57,7 @@ class LocalityModel(mesa.Model):
         if self.area.partition is not None:  # one model of a whole nation would need ~10 GB: run its localities
             raise InputError(sc._path, "area", f"area '{self.area.name}' is partitioned into "
                              f"{self.area.partition.localities} localities; run it with `actlocally run` (one model "
-                             "per locality, actlocally.experiments.scale), not as one model")
+                             "per locality, gathered into one result), not as one model")
         model_overrides, intervention_params = split_overrides({**sc.parameters, **(parameters or {})},
                                                                sc.intervention_params, sc._path)
         try:

@@ -16,18 +16,18 @@ import numpy as np
 import xarray as xr
 from actlocally.calibration.posterior import draw, posterior_id
 from actlocally.model.locality import LocalityModel
+from actlocally.model.partition import VARYING_SHARES
 from actlocally.model.scenario import Scenario
 
 from .localities import LocalityRun, locality_runs
 
 # Per-school results are left out of the gathered result (a nation has ~18,000 schools). Locality coordinates:
-LOCALITY_COORDS = {  # coordinate -> (Locality attribute or share, units, long_name)
+# coordinate -> (Locality attribute or share, units, long_name); the shares are those the partition varies.
+LOCALITY_COORDS = {
     "locality_pupils": ("pupils", "pupils", "pupils simulated in the locality (R-Y11)"),
     "locality_deprivation_z": ("deprivation_z", "z-score", "locality's draw on the partition's deprivation factor"),
-    "locality_fsm_share": ("fsm_share", "1", "share of the locality's pupils eligible for free school meals"),
-    "locality_eal_share": ("eal_share", "1", "share of the locality's pupils with English as an additional language"),
-    "locality_low_income_share": ("low_income_share", "1", "share of the locality's households in low income"),
-    "locality_food_insecure_share": ("food_insecure_share", "1", "share of the locality's households food insecure"),
+    **{f"locality_{rule}": (rule, "1", f"locality's share: {field.replace('_', ' ')} (drawn in the partition)")
+       for field, (_, _, rule) in VARYING_SHARES.items()},
 }
 
 
