@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import os
 import tempfile
 import time
@@ -40,36 +39,14 @@ from actlocally.model.rng import stable_hash
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
 from actlocally.runtime.storage import write_netcdf_atomic
-from scipy.special import ndtr
 
 from .posterior import POSTERIORS_DIR
 from .predictive import with_predictive
 from .runs import baseline_scenario, run_statistics, scenario_record
-from .screen import PriorTransition, screen, select_moved
+from .screen import screen, select_moved
+from .smc import UNDEFINED_STATISTIC, _generations, decode, encode, from_probit, run_smc  # noqa: F401 - public here
 from .targets import TargetsFile, load_targets
-
-
-def encode(name: str) -> str:
-    """pyabc parameter names are identifiers: 'attendance.a0' -> 'attendance__a0'."""
-    return name.replace(".", "__")
-
-
-def decode(name: str) -> str:
-    return name.replace("__", ".")
-
-
-def from_probit(z: float, lo: float, hi: float) -> float:
-    """ABC works on each parameter's probit coordinate, where its uniform prior is a standard normal.
-
-    Why: the free parameters span 1e-4 to 5 (mixed scales made pyabc's transition densities underflow), and on a
-    bounded [0, 1] scale a Gaussian transition kernel thins out towards the edges, so a particle accepted near the
-    corners of 17 mostly unidentified dimensions gets an enormous importance weight (the effective sample size fell
-    from 200 to 1-7). On the probit scale an unidentified parameter's posterior is N(0, 1), which a Gaussian kernel
-    matches, so weights stay even."""
-    return lo + ndtr(np.asarray(z, float)) * (hi - lo)
-
-
-UNDEFINED_STATISTIC = 1e6  # far from every target: the particle is rejected, and epsilon stays finite
+from .trial_fit import carry_trial_parameters, fit_trials
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +95,8 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
               out_dir: Path = POSTERIORS_DIR, name: str | None = None, predictive_draws: int = 40,
               moved: list[str] | None = None, max_moved: int = 6, screen_trajectories: int = 8,
               baseline: Scenario | str | Path | None = None,
-              on_generation: Callable[[dict], None] | None = None) -> CalibrationResult:
+              on_generation: Callable[[dict], None] | None = None,
+              trial_stage: dict | None = None) -> CalibrationResult:
     """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history.
 
     `area` is a built-in area name or an area profile file; `targets` default to the built-in targets of that
@@ -127,6 +105,11 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
     `max_moved` parameters: `moved` if given, else all of them when there are few enough, else those a Morris
     screen of the targets ranks highest (see `screen.py`); the others are proposed from their prior every
     generation.
+
+    Trial targets in the targets file (`[trials...]`) are fitted afterwards, in a stage of their own, to the
+    intervention routes they anchor (`trial_fit.fit_trials`; `trial_stage` passes its options: particles,
+    populations, trial_pupils); without them the routes are carried from Bradford's posterior
+    (`trial_fit.carry_trial_parameters`), see `trial_fit.py`.
     """
     profile = load_area(area)
     targets = targets or load_targets(profile.name)
@@ -153,31 +136,22 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
         unknown = sorted(set(moved) - set(ranges))
         if unknown:
             raise ValueError(f"moved parameters {unknown} are not among the fitted parameters {sorted(ranges)}")
-        prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in ranges})
-        distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / targets.targets[k].sd for k in fitted})
         simulator = Simulator(scenario, pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
                               tuple(sorted((fixed or {}).items())), seed)
-        if executor.client is None:
-            sampler = pyabc.sampler.SingleCoreSampler()
-        else:
-            sampler = pyabc.sampler.DaskDistributedSampler(dask_client=executor.client, batch_size=2)
-        abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
-                           transitions=_transition(list(ranges), moved))
         out_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_db = tempfile.mkstemp(prefix=f".{name}.", suffix=".db", dir=out_dir)
         os.close(fd)
-        observed = {k: targets.targets[k].value for k in fitted}
         start = time.perf_counter()
         try:
-            with _quiet_pyabc():
-                abc.new(f"sqlite:///{tmp_db}", observed)
-                abc.history = _ReportingHistory(f"sqlite:///{tmp_db}", abc.history.id, on_generation)  # as load()
-                history = abc.run(max_nr_populations=populations)
+            history = run_smc(simulator, list(ranges), moved, {k: targets.targets[k] for k in fitted}, particles,
+                              populations, executor, Path(tmp_db), on_generation)
             seconds = time.perf_counter() - start
             posterior = _posterior_dataset(history, ranges, targets, profile.name, seed, pupils, particles, seconds,
                                            "SingleCoreSampler" if executor.client is None
                                            else "DaskDistributedSampler", moved, screened)
             posterior.attrs.update(scenario_record(scenario))
+            posterior = _with_trial_parameters(posterior, targets, area, executor, seed, trial_stage or {},
+                                               on_generation, out_dir, name, carry=parameters is None)
             if predictive_draws:
                 posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
             db_path = out_dir / f"{name}.db"
@@ -186,6 +160,16 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
         finally:
             Path(tmp_db).unlink(missing_ok=True)
     return CalibrationResult(posterior, path, db_path, seconds)
+
+
+def _with_trial_parameters(posterior: xr.Dataset, targets: TargetsFile, area, executor: Executor, seed: int,
+                           options: dict, on_generation, out_dir: Path, name: str, carry: bool) -> xr.Dataset:
+    """The area posterior with the trial-anchored routes: fitted to the trial targets if the file has any, else
+    (a fit of every free parameter) carried from the stored Bradford posterior if it has them, else at defaults."""
+    if any(t.fit for t in targets.trial_targets().values()):
+        return fit_trials(posterior, targets, str(area), executor, seed=seed, on_generation=on_generation,
+                          out_dir=out_dir, name=name, **options)
+    return carry_trial_parameters(posterior, seed=seed) if carry else posterior
 
 
 @contextlib.contextmanager
@@ -198,53 +182,6 @@ def _global_numpy_seed(seed: int) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(saved)
-
-
-@contextlib.contextmanager
-def _quiet_pyabc() -> Iterator[None]:
-    """pyabc logs every generation at INFO; our own progress (from History) replaces those lines."""
-    logger = logging.getLogger("ABC")
-    saved = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(saved)
-
-
-class _ReportingHistory(pyabc.History):
-    """pyabc's History, which also reports each generation as pyabc stores it (read back from the database)."""
-
-    def __init__(self, db: str, _id: int, on_generation: Callable[[dict], None] | None) -> None:
-        super().__init__(db, _id=_id)
-        self.on_generation = on_generation
-
-    def append_population(self, *args, **kwargs) -> None:
-        super().append_population(*args, **kwargs)
-        if self.on_generation is not None:
-            self.on_generation(_generations(self)[-1])
-
-
-def _transition(names: list[str], moved: list[str]) -> pyabc.transition.Transition:
-    """A multivariate normal kernel over the moved parameters; the prior for the rest."""
-    kernel = pyabc.MultivariateNormalTransition()
-    rest = [n for n in names if n not in moved]
-    if not rest:
-        return kernel
-    return pyabc.AggregatedTransition(mapping={tuple(map(encode, moved)): kernel,
-                                               tuple(map(encode, rest)): PriorTransition()})
-
-
-def _generations(history) -> list[dict]:
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0]
-    out = []
-    for r in pops.itertuples():
-        w = np.asarray(history.get_distribution(m=0, t=int(r.t))[1], float)
-        out.append({"t": int(r.t), "epsilon": float(r.epsilon), "samples": int(r.samples),
-                    "particles": int(r.particles), "acceptance_rate": float(r.particles) / float(r.samples),
-                    "effective_sample_size": float(w.sum() ** 2 / np.sum(w**2))})
-    return out
 
 
 def _posterior_dataset(history, ranges, targets: TargetsFile, area: str, seed: int, pupils: int, particles: int,

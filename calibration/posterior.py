@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import xarray as xr
 from actlocally.model.errors import InputError
-from actlocally.model.params import DEFAULTS
+from actlocally.model.interventions.parameters import known_rows
 from actlocally.model.rng import stable_hash
 
 POSTERIORS_DIR = Path(__file__).resolve().parent / "posteriors"
@@ -88,23 +88,24 @@ def _checked(ds: xr.Dataset, path: Path) -> xr.Dataset:
         raise InputError(path, None, f"holds {total:,} numbers; a posterior holds at most {MAX_VALUES:,}")
     if "weight" not in ds or ds["weight"].dims != ("particle",) or ds["weight"].dtype.kind not in "fiu":
         raise InputError(path, "weight", "a posterior needs a numeric 'weight' variable over 'particle'")
+    rows = known_rows()
     names = ds.attrs.get("parameters")
     if names is None:  # a hand-made posterior: its variables over `particle` that are model parameters
-        names = " ".join(str(v) for v in ds.data_vars if v in DEFAULTS.rows and ds[v].dims == ("particle",))
+        names = " ".join(str(v) for v in ds.data_vars if v in rows and ds[v].dims == ("particle",))
         ds.attrs["parameters"] = names
     if not isinstance(names, str) or not names.split() or len(names) > 100_000:
         raise InputError(path, "parameters", "the attribute 'parameters' must name the fitted parameters, "
                          "separated by spaces")
     for name in names.split():
-        if name not in DEFAULTS.rows:
-            raise InputError(path, name, "not a model parameter (see `actlocally params`)")
+        if name not in rows:
+            raise InputError(path, name, "not a model or intervention parameter (see `actlocally params`)")
         if name not in ds or ds[name].dims != ("particle",) or ds[name].dtype.kind not in "fiu":
             raise InputError(path, name, "each parameter needs a numeric variable over 'particle'")
     w = np.asarray(ds["weight"].values, dtype=float)
     if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
         raise InputError(path, "weight", "weights must be finite, non-negative and not all zero")
     for name in names.split():
-        lo, hi = DEFAULTS.rows[name].prior
+        lo, hi = rows[name].prior
         v = np.asarray(ds[name].values, dtype=float)
         if not np.all(np.isfinite(v)) or v.min() < lo or v.max() > hi:
             raise InputError(path, name, f"values must be finite and inside the prior range [{lo:g}, {hi:g}]")
@@ -152,9 +153,10 @@ def restrict_to_priors(posterior: xr.Dataset) -> xr.Dataset:
     re-calibration): the effective sample size falls, and a model changed since the fit needs a new one. Records
     what it kept in the attributes.
     """
+    rows = known_rows()
     keep = np.ones(posterior.sizes["particle"], bool)
     for name in parameter_names(posterior):
-        lo, hi = DEFAULTS.rows[name].prior
+        lo, hi = rows[name].prior
         v = posterior[name].values
         keep &= (v >= lo) & (v <= hi)
     if not keep.any():
@@ -164,7 +166,7 @@ def restrict_to_priors(posterior: xr.Dataset) -> xr.Dataset:
     out["weight"] = out["weight"].copy(data=w / w.sum())
     ess = float(w.sum() ** 2 / (w ** 2).sum())
     for name in parameter_names(out):
-        lo, hi = DEFAULTS.rows[name].prior
+        lo, hi = rows[name].prior
         out[name].attrs.update(prior_low=lo, prior_high=hi)
     out.attrs["restricted_to_prior"] = (f"{int(keep.sum())} of {keep.size} particles inside the current prior "
                                         f"ranges kept, weights renormalised (ESS {ess:.1f}); the model has changed "

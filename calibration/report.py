@@ -130,7 +130,8 @@ def write_report(posterior: xr.Dataset, targets: TargetsFile, out_dir: Path, exe
     """All diagnostics for one area: PNGs, predictive.csv, the posterior summary and report.html; returns (html path,
     check table)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]))
+    sim, table = predictive_check(posterior, targets, executor, draws=draws, seed=int(posterior.attrs["seed"]),
+                                  with_trials=True)
     images = {"marginals": plot_marginals(posterior, out_dir / "marginals.png")}
     images["pairs"], pairs = plot_pairs(posterior, out_dir / "pairs.png")
     images["generations"] = plot_generations(posterior, out_dir / "generations.png")

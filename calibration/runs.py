@@ -17,6 +17,7 @@ from actlocally.model.locality import LocalityModel
 from actlocally.model.scenario import SCENARIOS_DIR, Scenario, load_scenario
 
 from .statistics import statistics
+from .trial_targets import TRIAL_PUPILS, is_trial, trial_statistics
 
 
 def baseline_scenario(area: str | Path | AreaProfile, baseline: str | Path | None = None) -> Scenario:
@@ -58,14 +59,21 @@ def scenario_from_record(posterior: xr.Dataset) -> Scenario:
 
 
 def run_statistics(scenario: Scenario, params: dict[str, float], replicate: int, pupils: int,
-                   names: tuple[str, ...] | list[str]) -> dict[str, float]:
-    """One one-year run with these parameters; its named statistics."""
-    model = LocalityModel(scenario.model_copy(update={"years": 1}), replicate=replicate, pupils=pupils,
-                          parameters=params)
-    model.run()
-    out = statistics(model, list(names))
-    model.release()
-    return out
+                   names: tuple[str, ...] | list[str], trial_pupils: int | None = None) -> dict[str, float]:
+    """One one-year run with these parameters; its named statistics. Trial statistics (`trial:<spec>.<outcome>`)
+    come from that trial's replicate on the scenario's area (`trial_targets.trial_statistics`, `trial_pupils`)."""
+    area_names = [n for n in names if not is_trial(n)]
+    out: dict[str, float] = {}
+    if area_names:
+        model = LocalityModel(scenario.model_copy(update={"years": 1}), replicate=replicate, pupils=pupils,
+                              parameters=params)
+        model.run()
+        out = statistics(model, area_names)
+        model.release()
+    trials = [n for n in names if is_trial(n)]
+    if trials:
+        out |= trial_statistics(scenario.area, params, replicate, trial_pupils or TRIAL_PUPILS, trials)
+    return {n: out[n] for n in names}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +85,9 @@ class StatisticsRun:
     replicate: int
     pupils: int
     names: tuple[str, ...]
+    trial_pupils: int | None = None
 
 
 def run_task(task: StatisticsRun) -> dict[str, float]:
-    return run_statistics(task.scenario, dict(task.params), task.replicate, task.pupils, task.names)
+    return run_statistics(task.scenario, dict(task.params), task.replicate, task.pupils, task.names,
+                          task.trial_pupils)

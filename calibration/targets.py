@@ -15,6 +15,7 @@ from actlocally.model.strict import MAX_LIST, Bounded, Flag, Number, ShortText, 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .statistics import STATISTICS
+from .trial_targets import check_trial_target, trial_target_name
 
 TARGETS_DIR = Path(__file__).resolve().parent / "targets"
 Z90 = 3.29  # width of a 90% normal interval in standard deviations
@@ -54,9 +55,21 @@ class Target(BaseModel):
 
 
 class TargetsFile(BaseModel):
+    """An area's targets and, optionally, published trial estimates (`[trials.<spec>.<outcome>]`, see
+    `trial_targets.py`), fitted in a stage of their own to the intervention routes the trials anchor."""
+
     model_config = ConfigDict(extra="forbid")
     area: ShortText
     targets: dict[ShortText, Target] = Field(min_length=1, max_length=MAX_LIST)
+    trials: dict[ShortText, dict[ShortText, Target]] = Field(default_factory=dict, max_length=MAX_LIST)
+
+    def trial_targets(self) -> dict[str, Target]:
+        """The trial targets by statistic name (`trial:<spec>.<outcome>`)."""
+        return {trial_target_name(s, o): t for s, outcomes in self.trials.items() for o, t in outcomes.items()}
+
+    def all_targets(self) -> dict[str, Target]:
+        """Area targets and trial targets, by statistic name."""
+        return {**self.targets, **self.trial_targets()}
 
 
 def load_targets(area_or_path: str | Path) -> TargetsFile:
@@ -79,6 +92,11 @@ def load_targets(area_or_path: str | Path) -> TargetsFile:
         if name not in STATISTICS:
             raise InputError(path, f"targets.{name}", "the model cannot produce this statistic; allowed: "
                              + ", ".join(STATISTICS))
+    for spec_name, outcomes in spec.trials.items():
+        for outcome, t in outcomes.items():
+            problem = check_trial_target(spec_name, outcome, t.value)
+            if problem:
+                raise InputError(path, f"trials.{spec_name}.{outcome}", problem)
     if not any(t.fit for t in spec.targets.values()):
         raise InputError(path, "targets", "every target has fit = false: nothing to calibrate against")
     return spec

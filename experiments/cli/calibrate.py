@@ -53,8 +53,16 @@ def fit(
                                                        "the targets picks them); the rest come from the prior")] = 6,
     screen_trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories of that screen")] = 8,
     draws: Annotated[int, typer.Option(min=0, help="posterior predictive runs stored with the posterior")] = 40,
+    trial_particles: Annotated[int, typer.Option(min=5, help="trial stage (targets with [trials]): particles per "
+                                                            "generation")] = 100,
+    trial_populations: Annotated[int, typer.Option(min=1, help="trial stage: ABC-SMC generations")] = 4,
+    trial_pupils: Annotated[int, typer.Option(min=500, help="trial stage: pupils a trial replicate runs on")] = 6000,
 ) -> None:
-    """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history."""
+    """Fit the free parameters to an area's targets by ABC-SMC; store the posterior and pyabc's history.
+
+    If the targets file has published trials (`[trials.<spec>.<outcome>]`), a second stage fits the intervention
+    routes they anchor to them, given the area posterior (calibration/trial_fit.py); otherwise the routes are carried
+    from Bradford's stored posterior."""
     from actlocally.calibration.runs import baseline_scenario
     from actlocally.calibration.targets import load_targets
     from actlocally.model.area import load_area, read_toml
@@ -78,11 +86,12 @@ def fit(
         out = Path(area).resolve().parent if is_file else POSTERIORS_DIR
     with Executor(workers, scheduler) as ex:
         _fit(area, profile.name, spec, scenario, ex, out, populations, particles, seed, pupils, max_moved,
-             screen_trajectories, draws)
+             screen_trajectories, draws, {"particles": trial_particles, "populations": trial_populations,
+                                          "trial_pupils": trial_pupils})
 
 
 def _fit(area, name, targets, scenario, ex, out: Path, populations: int, particles: int, seed: int, pupils: int,
-         max_moved: int, trajectories: int, draws: int) -> None:
+         max_moved: int, trajectories: int, draws: int, trial_stage: dict) -> None:
     from actlocally.calibration.abc import calibrate as run_abc
     from actlocally.calibration.summary import summarise
     from actlocally.experiments.cli.posterior import print_summary
@@ -98,15 +107,17 @@ def _fit(area, name, targets, scenario, ex, out: Path, populations: int, particl
         task = progress.add_task("generation 0", total=populations)
 
         def on_generation(g: dict) -> None:
-            progress.console.print(f"  generation {g['t']}: epsilon {g['epsilon']:.3f}, accepted "
+            stage = "trial stage " if g.get("stage") == "trials" else ""
+            progress.console.print(f"  {stage}generation {g['t']}: epsilon {g['epsilon']:.3f}, accepted "
                                    f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%}), effective "
                                    f"sample size {g['effective_sample_size']:.0f}")
-            progress.update(task, completed=g["t"] + 1, description=f"generation {g['t'] + 1}")
+            if not stage:
+                progress.update(task, completed=g["t"] + 1, description=f"generation {g['t'] + 1}")
 
         result = run_abc(area, populations=populations, particles=particles, seed=seed, pupils=pupils,
                          executor=ex, targets=targets, baseline=scenario, max_moved=max_moved,
                          screen_trajectories=trajectories, predictive_draws=draws, out_dir=out,
-                         on_generation=on_generation)
+                         on_generation=on_generation, trial_stage=trial_stage)
     post = result.posterior
     print_summary(summarise(post), f"{name}: posterior of the free parameters")
     console.print(f"posterior: {result.path}\npyabc history: {result.db_path} (probit scale, names with '__'; "

@@ -89,3 +89,27 @@ def split_overrides(overrides: Mapping[str, float], interventions: list[Interven
             field = str(e["loc"][0])
             raise InputError(path, f"parameters.{names.get((i, field), field)}", e["msg"]) from None
     return model_part, out
+
+
+def registered_rows() -> dict[str, Param]:
+    """One row per declared field of every registered intervention type, named `<type>.<field>` at its default.
+
+    These are the names a posterior may carry for an intervention (a fitted route such as
+    `service_hub.engagement_gain`), whatever interventions a later scenario has; a run without that type ignores it.
+    """
+    from . import registry  # noqa: F401 - registers every intervention type
+
+    rows = {}
+    for type_name, cls in REGISTRY.items():
+        for name, field in cls.Params.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict) and "prior" in extra:
+                rows[f"{type_name}.{name}"] = Param.model_construct(
+                    value=float(field.default), prior=tuple(map(float, extra["prior"])), unit=extra["unit"],
+                    source=extra["source"], calibrate=False, doc="")
+    return rows
+
+
+def known_rows() -> dict[str, Param]:
+    """The model's table rows and every registered intervention's rows: every name a posterior may carry."""
+    return {**DEFAULTS.rows, **registered_rows()}

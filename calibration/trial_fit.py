@@ -1,0 +1,169 @@
+"""The trial stage of a calibration: fit the intervention routes to published trials, given the area's posterior.
+
+Design (a "cut", or modular, posterior). The area stage (`abc.calibrate`) fits the model's free parameters to the
+area's targets with the routes at their defaults. This stage then fits `TRIAL_PARAMETERS` by ABC-SMC to the trial
+targets, each particle running the trials (`trial_targets.trial_statistics`, the code of `actlocally trial`) with
+area parameters drawn from the area posterior. The stored posterior is this stage's particles, each with the area
+draw it ran with, so it samples p(area | area data) x p(routes | trials, area). Why not one joint fit:
+
+- the trials were run elsewhere (English disadvantaged primaries, New York, Baltimore, Place2Be schools): letting
+  their estimates move Bradford's attendance intercept or onset rates would make an area's fit depend on another
+  population; the cut stops that feedback, while each route is still fitted on the area's own population;
+- cost: a particle's trials are 6 one-year trial worlds and 5 paired worlds (about 2-3 s at 6,000 pupils against
+  0.4 s for an area run), so a joint fit of 5 x 200 particles would take hours on 2 cores; the routes move only
+  the trial statistics, so they need only this stage's few particles;
+- the routes barely move the area targets (they act on pupils reached by an intervention; the baseline has
+  school mental-health teams, so `attendance.b_school_support_*` is the exception): the predictive check of the
+  stored posterior, run with the fitted routes, says whether the area targets still hold.
+
+Other areas (no trial targets) carry the routes from Bradford's stored posterior (`carry_trial_parameters`): each
+particle gets one weighted draw of Bradford's route columns (jointly, by the particle's index and the seed), since
+the trials anchor interventions, not places; the area's own weights are unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from actlocally.model.interventions.parameters import known_rows
+from actlocally.model.rng import stable_hash
+from actlocally.runtime.executor import Executor
+
+from .posterior import POSTERIORS_DIR, parameter_names
+from .smc import UNDEFINED_STATISTIC, _generations, decode, encode, from_probit, run_smc
+from .targets import TargetsFile
+from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_SEED, trial_statistics
+
+SOURCE_AREA = "bradford"  # the area whose calibration fits the routes (trials run on it by default)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialSimulator:
+    """pyabc's model for the trial stage: route values -> trial statistics, area parameters drawn per particle."""
+
+    area: str
+    pupils: int
+    statistics: tuple[str, ...]
+    ranges: tuple[tuple[str, float, float], ...]
+    base_names: tuple[str, ...]
+    base_values: np.ndarray  # area posterior particles x base_names
+    base_weights: np.ndarray
+    seed: int = 1
+
+    def replicate(self, fitted: dict[str, float]) -> int:
+        """The particle's replicate (population and streams): a hash of its values, never a global draw."""
+        return stable_hash(repr((self.seed, "trials", sorted(fitted.items())))) % (2**31 - 1)
+
+    def base_draw(self, replicate: int) -> dict[str, float]:
+        """One weighted draw of the area posterior for this replicate."""
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, replicate, stable_hash("trial_stage")]))
+        i = int(rng.choice(self.base_weights.size, p=self.base_weights))
+        return dict(zip(self.base_names, map(float, self.base_values[i]), strict=True))
+
+    def fitted(self, pars: dict) -> dict[str, float]:
+        return {name: float(from_probit(float(pars[encode(name)]), lo, hi)) for name, lo, hi in self.ranges}
+
+    def __call__(self, pars: dict) -> dict[str, float]:
+        fitted = self.fitted(pars)
+        replicate = self.replicate(fitted)
+        params = self.base_draw(replicate) | fitted
+        stats = trial_statistics(self.area, params, replicate, self.pupils, self.statistics, TRIAL_SEED)
+        return {k: (v if np.isfinite(v) else UNDEFINED_STATISTIC) for k, v in stats.items()}
+
+
+def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor: Executor, *, seed: int = 1,
+               particles: int = 100, populations: int = 4, trial_pupils: int = TRIAL_PUPILS,
+               parameters: tuple[str, ...] = TRIAL_PARAMETERS, on_generation: Callable[[dict], None] | None = None,
+               out_dir: Path = POSTERIORS_DIR, name: str = "posterior") -> xr.Dataset:
+    """ABC-SMC of the routes on the fitted trial targets, given the area posterior; the combined posterior."""
+    rows = known_rows()
+    ranges = {n: tuple(map(float, rows[n].prior)) for n in parameters}
+    fitted = {k: t for k, t in targets.trial_targets().items() if t.fit}
+    base_names = tuple(n for n in parameter_names(posterior) if n not in ranges)
+    w = np.asarray(posterior["weight"].values, float)
+    simulator = TrialSimulator(area, trial_pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
+                               base_names, np.column_stack([posterior[n].values for n in base_names]), w / w.sum(),
+                               seed)
+    fd, db = tempfile.mkstemp(prefix=f".{name}.trials.", suffix=".db", dir=out_dir)
+    os.close(fd)
+    start = time.perf_counter()
+    report = None if on_generation is None else (lambda g: on_generation({**g, "stage": "trials"}))
+    try:
+        history = run_smc(simulator, list(ranges), list(ranges), fitted, particles, populations, executor, Path(db),
+                          report)
+        df, wt = history.get_distribution(m=0, t=history.max_t)
+        gens = _generations(history)
+    finally:
+        Path(db).unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    return _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils)
+
+
+def _combined(posterior: xr.Dataset, sim: TrialSimulator, df, w: np.ndarray, gens: list[dict], ranges: dict,
+              seconds: float, particles: int, trial_pupils: int) -> xr.Dataset:
+    """The trial stage's particles with the area draw each ran with; the area stage's run record kept."""
+    rows = known_rows()
+    fitted = [sim.fitted({c: float(v) for c, v in zip(df.columns, values, strict=True)})
+              for values in df.to_numpy(float)]
+    draws = [sim.base_draw(sim.replicate(f)) for f in fitted]
+    data = {}
+    for n in sim.base_names:
+        data[n] = ("particle", np.array([d[n] for d in draws]), dict(posterior[n].attrs))
+    for c in df.columns:
+        n = decode(c)
+        lo, hi = ranges[n]
+        data[n] = ("particle", np.array([f[n] for f in fitted]),
+                   {"units": rows[n].unit, "long_name": f"posterior particles of {n} (trial stage)",
+                    "prior_low": lo, "prior_high": hi})
+    data["weight"] = ("particle", w / w.sum(), {"units": "1", "long_name": "importance weight (trial stage)"})
+    keep = [v for v in posterior.data_vars if "particle" not in posterior[v].dims]
+    out = posterior[keep].drop_dims("particle", errors="ignore").assign(data)
+    out = out.assign_coords(particle=np.arange(len(df)))
+    for key, units in (("epsilon", "distance"), ("samples", "simulations"), ("acceptance_rate", "1"),
+                       ("effective_sample_size", "particles")):
+        out[f"trial_{key}"] = ("trial_generation", [g[key] for g in gens],
+                               {"units": units, "long_name": f"trial stage: {key.replace('_', ' ')} by generation"})
+    out = out.assign_coords(trial_generation=[g["t"] for g in gens])
+    out.attrs.update(
+        parameters=" ".join([*sim.base_names, *map(decode, df.columns)]),
+        trial_parameters=" ".join(map(decode, df.columns)), trial_pupils=trial_pupils, trial_particles=particles,
+        trial_runtime_s=round(seconds, 1), trial_simulations=int(sum(g["samples"] for g in gens)),
+        trial_stage="routes fitted to the trial targets by ABC-SMC given the area posterior (a cut posterior, see "
+                    "calibration/trial_fit.py); each particle holds the area draw its trials ran with",
+        effective_sample_size=round(float(1.0 / np.sum((w / w.sum()) ** 2)), 1))
+    return out
+
+
+def carry_trial_parameters(posterior: xr.Dataset, *, seed: int = 1,
+                           source: Path | None = None) -> xr.Dataset:
+    """The posterior with the routes carried from the source (Bradford's) posterior, if it has them; else as is."""
+    from .posterior import load_posterior, posterior_path
+
+    path = source or posterior_path(SOURCE_AREA)
+    if not Path(path).is_file() or posterior.attrs.get("area") == SOURCE_AREA and source is None:
+        return posterior
+    src = load_posterior(path)
+    carried = [n for n in str(src.attrs.get("trial_parameters", "")).split() if n not in parameter_names(posterior)]
+    if not carried:
+        return posterior
+    w = np.asarray(src["weight"].values, float)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), stable_hash("carry_trial_parameters")]))
+    pick = rng.choice(w.size, size=posterior.sizes["particle"], p=w / w.sum())
+    out = posterior.copy()
+    for n in carried:
+        attrs = dict(src[n].attrs)
+        attrs["long_name"] = f"{n}: carried from {src.attrs.get('area')}'s posterior (trial stage)"
+        out[n] = ("particle", np.asarray(src[n].values, float)[pick], attrs)
+    out.attrs.update(parameters=" ".join([*parameter_names(posterior), *carried]),
+                     trial_parameters=" ".join(carried),
+                     trial_stage=f"routes carried from {src.attrs.get('area')}'s posterior ({src.attrs.get('created')})"
+                                 ": one weighted draw of its route columns per particle, independent of this "
+                                 "area's parameters (see calibration/trial_fit.py)")
+    return out

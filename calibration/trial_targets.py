@@ -1,0 +1,92 @@
+"""Published trial estimates as calibration targets: the statistic is what `actlocally trial` computes.
+
+A targets file may hold, beside its area targets, a `[trials.<spec>.<outcome>]` table per fitted trial outcome
+(`calibration/trials/<spec>.toml`), with the published value, its uncertainty (a 90% `range` or an `se`), year and
+source, like any target. Its statistic is named `trial:<spec>.<outcome>` and computed by the same code as
+`actlocally trial` (`trial_run.run_trial_replicate`) for one replicate, on a rescaled population, with the run's
+parameters: the paired effect (the trial world against the same pupils, seed and luck without the treatment:
+common random numbers, so it is cheap and nearly free of noise) where the design has a counterfactual arm, else
+(a single-group pre-post design such as Place2Be's) the estimate computed as the paper computed it.
+
+`TRIAL_PARAMETERS` are the intervention routes these trials anchor: set as assumptions in the parameter table and
+the intervention classes, they are fitted to the trial targets (see `trial_fit.py` for how and why in a stage of
+their own) and carried into every area's posterior.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+TRIAL_PREFIX = "trial:"
+TRIAL_SEED = 1  # the seed of `actlocally trial` (its default), so a target run is that command's replicate
+TRIAL_PUPILS = 6000  # assumption: enough Year 2 pupils in eligible schools (~170) and counselled pupils (~45) a run
+
+# The routes the trials anchor (FACTS §11): trial -> parameters it identifies.
+TRIAL_PARAMETERS: tuple[str, ...] = (
+    "learning.breakfast_settled_ks1",      # Magic Breakfast, KS1 +2 months
+    "learning.breakfast_settled_ks2",      # Magic Breakfast, KS2 no effect
+    "learning.breakfast_settled_secondary",  # no trial: its prior (carried with the others)
+    "learning.breakfast_climate",          # breakfast in the classroom (and Magic Breakfast)
+    "attendance.b_school_support_primary",  # Place2Be counselling
+    "attendance.b_school_support_secondary",  # HeadStart, Place2Be (older pupils)
+    "service_hub.engagement_gain",         # NYC community schools
+    "service_hub.absence_followup",        # NYC community schools
+    "learning.penalty_vision",             # Vision for Baltimore (what glasses remove)
+)
+
+
+def trial_target_name(spec: str, outcome: str) -> str:
+    """The statistic's name for one outcome of one trial: `trial:<spec>.<outcome>`."""
+    return f"{TRIAL_PREFIX}{spec}.{outcome}"
+
+
+def is_trial(name: str) -> bool:
+    return name.startswith(TRIAL_PREFIX)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(spec, outcome) of a trial statistic's name."""
+    spec, _, outcome = name[len(TRIAL_PREFIX):].partition(".")
+    return spec, outcome
+
+
+def statistic_of(result: Mapping[str, float]) -> float:
+    """The fitted statistic of one outcome of one replicate: the paired effect, else the trial's own estimate."""
+    paired = float(result["paired"])
+    return paired if np.isfinite(paired) else float(result["estimate"])
+
+
+def trial_statistics(area: str, params: Mapping[str, float], replicate: int, pupils: int,
+                     names: Iterable[str], seed: int = TRIAL_SEED) -> dict[str, float]:
+    """The named trial statistics of one replicate: each trial run once, as `actlocally trial` runs it."""
+    from .trial_run import TrialTask, run_trial_replicate
+    from .trial_spec import load_trial
+
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        spec, outcome = split_name(name)
+        wanted.setdefault(spec, []).append(outcome)
+    out = {}
+    items = tuple(sorted((k, float(v)) for k, v in params.items()))
+    for spec_name, outcomes in wanted.items():
+        result = run_trial_replicate(TrialTask(load_trial(spec_name), area, seed, replicate, pupils, items))
+        for outcome in outcomes:
+            out[trial_target_name(spec_name, outcome)] = statistic_of(result[outcome])
+    return out
+
+
+def check_trial_target(spec_name: str, outcome: str, value: float) -> str | None:
+    """Why a trial target is not usable (unknown trial or outcome, value not the spec's published), or None."""
+    from .trial_spec import TRIALS_DIR, load_trial, trial_names
+
+    if not (TRIALS_DIR / f"{spec_name}.toml").is_file():
+        return f"no shipped trial '{spec_name}'; trials: {', '.join(trial_names())}"
+    spec = load_trial(spec_name)
+    known = {o.name: o for o in spec.outcomes}
+    if outcome not in known:
+        return f"trial '{spec_name}' has no outcome '{outcome}'; its outcomes: {', '.join(known)}"
+    if not np.isclose(value, known[outcome].published):
+        return f"value {value} is not the published estimate {known[outcome].published} of its trial spec"
+    return None
