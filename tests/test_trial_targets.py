@@ -131,3 +131,14 @@ def test_other_areas_carry_the_routes_from_the_source_posterior(tmp_path):
     assert (out["attendance.a0"].values == 4.5).all()
     out.to_netcdf(tmp_path / "hw.nc", engine="h5netcdf")
     open_posterior(tmp_path / "hw.nc")  # a valid posterior file
+
+
+def test_sensitivity_all_sweeps_every_route_of_a_scenario_with_the_interventions():
+    from actlocally.experiments.sensitivity.inputs import select_parameters
+    from actlocally.model.interventions.parameters import parameter_rows
+    from conftest import small_scenario
+
+    sc = small_scenario(interventions=[{"type": "service_hub", "schools": "all"},
+                                       {"type": "breakfast_club", "offer": "universal"}])
+    names = select_parameters("all", rows=parameter_rows(sc.intervention_params))
+    assert set(TRIAL_PARAMETERS) <= set(names)
