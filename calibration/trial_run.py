@@ -61,7 +61,14 @@ class World:
     supported_at_end: np.ndarray
 
 
-def allocate(spec: TrialSpec, model: LocalityModel, seed: int, replicate: int) -> tuple[list[str], list[str]]:
+@dataclasses.dataclass
+class _Probe:
+    """What allocation reads from a model: its schools."""
+
+    school_agents: list
+
+
+def allocate(spec: TrialSpec, model: LocalityModel | _Probe, seed: int, replicate: int) -> tuple[list[str], list[str]]:
     """(treated, control) school names among the eligible, drawn on the trial's own stream."""
     eligible = [s.name for s in select_schools(spec.eligibility.schools, model.school_agents)]
     rng = Streams(seed, replicate).generator(f"trial:{spec.name}:allocation")
@@ -179,17 +186,42 @@ def analyse(o: Outcome, trial: World, paired: World, treated_schools: np.ndarray
             "n": int(mask.sum())}
 
 
-def run_trial_replicate(task: TrialTask) -> dict[str, dict[str, float]]:
-    """One replicate of the trial: {outcome name: estimate, its interval, the paired effect, pupils}."""
+def _cached(cache: dict | None, kind: str, scenario: Scenario, task: TrialTask, make):
+    """`make()`, or the same `kind` of thing made before for this scenario (its name aside) and run settings."""
+    if cache is None:
+        return make()
+    key = (kind, scenario.model_dump_json(exclude={"name"}), task.area, task.seed, task.replicate, task.pupils,
+           task.parameters)
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str, dict[str, float]]:
+    """One replicate of the trial: {outcome name: estimate, its interval, the paired effect, pupils}.
+
+    `cache` (a dict the caller keeps) shares identical worlds between trials run with the same settings: the
+    schools' names and every paired world without an intervention (a calibration particle runs several trials);
+    a world depends only on its scenario and settings, so the results are the same with or without it."""
     spec = task.spec
     base = Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
                                     "pupils": task.pupils}).validate_all()
-    probe = LocalityModel(base, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
-    treated, control = allocate(spec, probe, task.seed, task.replicate)
-    names = [s.name for s in probe.school_agents]
-    probe.release()
+
+    def probe_schools() -> list:
+        probe = LocalityModel(base, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
+        probe.release()  # its schools stay readable
+        return list(probe.school_agents)
+
+    schools = _cached(cache, "schools", base, task, probe_schools)
+    treated, control = allocate(spec, _Probe(schools), task.seed, task.replicate)
+    names = [s.name for s in schools]
     trial = simulate(_scenario(task, treated, control), task)
-    paired = trial if spec.allocation.share_treated >= 1.0 else simulate(_scenario(task, [], treated + control), task)
+    if spec.allocation.share_treated >= 1.0:
+        paired = trial
+    else:
+        untreated = _scenario(task, [], treated + control)
+        paired = _cached(cache if not untreated.interventions else None, "world", untreated, task,
+                         lambda: simulate(untreated, task))
     treated_schools = np.isin(names, treated)
     eligible_schools = np.isin(names, treated + control)
     return {o.name: analyse(o, trial, paired, treated_schools, eligible_schools) for o in spec.outcomes}

@@ -70,8 +70,9 @@ def trial_statistics(area: str, params: Mapping[str, float], replicate: int, pup
         wanted.setdefault(spec, []).append(outcome)
     out = {}
     items = tuple(sorted((k, float(v)) for k, v in params.items()))
+    worlds: dict = {}  # the trials share their schools and their paired worlds without an intervention
     for spec_name, outcomes in wanted.items():
-        result = run_trial_replicate(TrialTask(load_trial(spec_name), area, seed, replicate, pupils, items))
+        result = run_trial_replicate(TrialTask(load_trial(spec_name), area, seed, replicate, pupils, items), worlds)
         for outcome in outcomes:
             out[trial_target_name(spec_name, outcome)] = statistic_of(result[outcome])
     return out

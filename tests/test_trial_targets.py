@@ -142,3 +142,14 @@ def test_sensitivity_all_sweeps_every_route_of_a_scenario_with_the_interventions
                                        {"type": "breakfast_club", "offer": "universal"}])
     names = select_parameters("all", rows=parameter_rows(sc.intervention_params))
     assert set(TRIAL_PARAMETERS) <= set(names)
+
+
+def test_trials_of_one_particle_share_worlds_without_changing_a_number():
+    """Several trials in one call share schools and paired worlds: each statistic as if run alone."""
+    names = ["trial:magic_breakfast.ks1_attainment", "trial:vision_for_baltimore.reading",
+             "trial:nyc_community_schools.chronic_absence"]
+    params = {"learning.penalty_vision": 0.3, "service_hub.absence_followup": 0.7}
+    together = trial_statistics("keighley_central", params, 4, PUPILS, names)
+    for name in names:
+        assert trial_statistics("keighley_central", params, 4, PUPILS, [name]) == {name: together[name]}
+    assert together["trial:vision_for_baltimore.reading"] > 0
