@@ -167,3 +167,21 @@ def carry_trial_parameters(posterior: xr.Dataset, *, seed: int = 1,
                                  ": one weighted draw of its route columns per particle, independent of this "
                                  "area's parameters (see calibration/trial_fit.py)")
     return out
+
+
+def recarry(posterior: xr.Dataset, executor: Executor, *, draws: int = 40, source: Path | None = None) -> xr.Dataset:
+    """An area posterior whose carried routes are drawn afresh from the source (after the source was re-fitted),
+    with its predictive check rerun on them. A posterior whose routes were fitted in its own trial stage is refused."""
+    from .predictive import with_predictive
+
+    if "trial_simulations" in posterior.attrs:
+        raise ValueError("this posterior fitted its routes in its own trial stage; re-calibrate it instead")
+    old = [n for n in str(posterior.attrs.get("trial_parameters", "")).split() if n in posterior]
+    stripped = posterior.drop_vars(old)
+    stripped.attrs["parameters"] = " ".join(n for n in parameter_names(posterior) if n not in old)
+    for key in ("trial_parameters", "trial_stage"):
+        stripped.attrs.pop(key, None)
+    out = carry_trial_parameters(stripped, seed=int(posterior.attrs.get("seed", 1)), source=source)
+    if draws:
+        out = with_predictive(out, TargetsFile.model_validate_json(out.attrs["targets_json"]), executor, draws=draws)
+    return out

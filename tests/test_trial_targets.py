@@ -9,7 +9,7 @@ from actlocally.calibration.abc import calibrate
 from actlocally.calibration.posterior import draw, load_posterior, open_posterior
 from actlocally.calibration.targets import TARGETS_DIR, Target, TargetsFile, load_targets
 from actlocally.calibration.trial import run_trial
-from actlocally.calibration.trial_fit import carry_trial_parameters
+from actlocally.calibration.trial_fit import carry_trial_parameters, recarry
 from actlocally.calibration.trial_spec import load_trial
 from actlocally.calibration.trial_targets import TRIAL_PARAMETERS, TRIAL_SEED, trial_statistics
 from actlocally.model.errors import InputError
@@ -131,6 +131,13 @@ def test_other_areas_carry_the_routes_from_the_source_posterior(tmp_path):
     assert (out["attendance.a0"].values == 4.5).all()
     out.to_netcdf(tmp_path / "hw.nc", engine="h5netcdf")
     open_posterior(tmp_path / "hw.nc")  # a valid posterior file
+    # after the source is re-fitted, the routes are drawn afresh from it (the area's own columns untouched)
+    src["learning.breakfast_settled_ks1"] = ("particle", [0.1, 0.2])
+    src.to_netcdf(tmp_path / "bradford2.nc", engine="h5netcdf")
+    again = recarry(out, Executor(0), draws=0, source=tmp_path / "bradford2.nc")
+    assert set(np.unique(again["learning.breakfast_settled_ks1"].values)) == {0.1, 0.2}
+    assert again.attrs["parameters"].split() == ["attendance.a0", "learning.breakfast_settled_ks1"]
+    np.testing.assert_array_equal(again["attendance.a0"].values, out["attendance.a0"].values)
 
 
 def test_sensitivity_all_sweeps_every_route_of_a_scenario_with_the_interventions():

@@ -125,6 +125,35 @@ def _fit(area, name, targets, scenario, ex, out: Path, populations: int, particl
                   highlight=False)
 
 
+@calibrate_app.command("carry")
+def carry(
+    posterior: Annotated[str, typer.Argument(help="an area's posterior .nc, or a calibrated built-in area name")],
+    source: Annotated[str, typer.Option(help="the posterior whose trial-fitted routes are carried")] = "bradford",
+    draws: Annotated[int, typer.Option(min=0, help="posterior predictive runs stored with the posterior")] = 40,
+    workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 = in-process")] = 0,
+) -> None:
+    """Draw an area posterior's intervention routes afresh from the source's (Bradford's) trial stage; rewrite it."""
+    from actlocally.calibration.posterior import load_posterior, posterior_path
+    from actlocally.calibration.trial_fit import recarry
+    from actlocally.runtime.executor import Executor
+    from actlocally.runtime.storage import write_netcdf_atomic
+
+    try:
+        post = load_posterior(posterior)
+        load_posterior(source)
+    except InputError as err:
+        fail(err)
+    path = Path(post.attrs.pop("source_path"))
+    try:
+        with Executor(workers) as ex:
+            out = recarry(post, ex, draws=draws, source=posterior_path(source))
+    except ValueError as err:
+        fail(InputError(path, None, str(err)))
+    write_netcdf_atomic(out, path)
+    console.print(f"{path}: routes carried from {source} ({out.attrs.get('trial_parameters', 'none')})",
+                  highlight=False, markup=False)
+
+
 @calibrate_app.command("report")
 def report(
     posterior: Annotated[str, typer.Argument(help="a posterior .nc, or a calibrated built-in area name")],
