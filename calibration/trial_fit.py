@@ -39,7 +39,7 @@ from actlocally.runtime.executor import Executor
 from .posterior import POSTERIORS_DIR, parameter_names
 from .smc import UNDEFINED_STATISTIC, _generations, decode, encode, from_probit, run_smc
 from .targets import TargetsFile
-from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_SEED, trial_statistics
+from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_ROUTES, TRIAL_SEED, split_name, trial_statistics
 
 SOURCE_AREA = "bradford"  # the area whose calibration fits the routes (trials run on it by default)
 
@@ -96,18 +96,20 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
     start = time.perf_counter()
     report = None if on_generation is None else (lambda g: on_generation({**g, "stage": "trials"}))
     try:
-        history = run_smc(simulator, list(ranges), list(ranges), fitted, particles, populations, executor, Path(db),
-                          report)
+        anchored = {p for name in fitted for p in TRIAL_ROUTES.get(split_name(name)[0], ())}
+        moved = [n for n in ranges if n in anchored] or list(ranges)
+        history = run_smc(simulator, list(ranges), moved, fitted, particles, populations, executor, Path(db), report)
         df, wt = history.get_distribution(m=0, t=history.max_t)
         gens = _generations(history)
     finally:
         Path(db).unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    return _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils)
+    return _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
+                     moved)
 
 
 def _combined(posterior: xr.Dataset, sim: TrialSimulator, df, w: np.ndarray, gens: list[dict], ranges: dict,
-              seconds: float, particles: int, trial_pupils: int) -> xr.Dataset:
+              seconds: float, particles: int, trial_pupils: int, moved: list[str]) -> xr.Dataset:
     """The trial stage's particles with the area draw each ran with; the area stage's run record kept."""
     rows = known_rows()
     fitted = [sim.fitted({c: float(v) for c, v in zip(df.columns, values, strict=True)})
@@ -134,6 +136,7 @@ def _combined(posterior: xr.Dataset, sim: TrialSimulator, df, w: np.ndarray, gen
     out.attrs.update(
         parameters=" ".join([*sim.base_names, *map(decode, df.columns)]),
         trial_parameters=" ".join(map(decode, df.columns)), trial_pupils=trial_pupils, trial_particles=particles,
+        trial_kernel_parameters=" ".join(moved),
         trial_runtime_s=round(seconds, 1), trial_simulations=int(sum(g["samples"] for g in gens)),
         trial_stage="routes fitted to the trial targets by ABC-SMC given the area posterior (a cut posterior, see "
                     "calibration/trial_fit.py); each particle holds the area draw its trials ran with",

@@ -23,18 +23,19 @@ TRIAL_PREFIX = "trial:"
 TRIAL_SEED = 1  # the seed of `actlocally trial` (its default), so a target run is that command's replicate
 TRIAL_PUPILS = 6000  # assumption: enough Year 2 pupils in eligible schools (~170) and counselled pupils (~45) a run
 
-# The routes the trials anchor (FACTS §11): trial -> parameters it identifies.
-TRIAL_PARAMETERS: tuple[str, ...] = (
-    "learning.breakfast_settled_ks1",      # Magic Breakfast, KS1 +2 months
-    "learning.breakfast_settled_ks2",      # Magic Breakfast, KS2 no effect
-    "learning.breakfast_settled_secondary",  # no trial: its prior (carried with the others)
-    "learning.breakfast_climate",          # breakfast in the classroom (and Magic Breakfast)
-    "attendance.b_school_support_primary",  # Place2Be counselling
-    "attendance.b_school_support_secondary",  # HeadStart, Place2Be (older pupils)
-    "service_hub.engagement_gain",         # NYC community schools
-    "service_hub.absence_followup",        # NYC community schools
-    "learning.penalty_vision",             # Vision for Baltimore (what glasses remove)
-)
+# The routes the trials anchor (FACTS §11), by trial: the ABC kernel moves those of the fitted trials; the others
+# (no fitted trial moves them, e.g. breakfast at secondary) are drawn from their prior, carried with the rest.
+TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
+    "magic_breakfast": ("learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
+                        "learning.breakfast_climate"),
+    "breakfast_in_the_classroom": ("learning.breakfast_climate",),
+    "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup"),
+    "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary"),
+    "headstart": ("attendance.b_school_support_secondary",),
+    "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
+}
+TRIAL_PARAMETERS: tuple[str, ...] = (*dict.fromkeys(p for ps in TRIAL_ROUTES.values() for p in ps),
+                                     "learning.breakfast_settled_secondary")  # no secondary breakfast trial
 
 
 def trial_target_name(spec: str, outcome: str) -> str:

@@ -103,6 +103,7 @@ def test_a_tiny_calibration_with_trial_targets_runs_end_to_end(tmp_path):
     assert post.sizes["particle"] == 6 and post.sizes["trial_generation"] == 2
     assert set(post.attrs["parameters"].split()) == {"attendance.a0", *routes}
     assert post.attrs["trial_parameters"].split() == list(routes)
+    assert post.attrs["trial_kernel_parameters"] == "learning.breakfast_settled_ks1"  # the hub's: from its prior
     assert np.isclose(post["weight"].sum(), 1.0)
     # the predictive check covers the trial target too, computed on the trial population
     assert "trial:magic_breakfast.ks1_attainment" in list(post["target"].values)
