@@ -29,7 +29,8 @@ TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "magic_breakfast": ("learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
                         "learning.breakfast_climate"),
     "breakfast_in_the_classroom": ("learning.breakfast_climate",),
-    "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup"),
+    "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup",
+                              "service_hub.illness_absence_avoided"),
     "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary"),
     "headstart": ("attendance.b_school_support_secondary",),
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove

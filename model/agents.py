@@ -69,6 +69,7 @@ class School(mesa.Agent):
         self.hub_dna_multiplier = 1.0
         self.hub_food_seek_multiplier = 1.0
         self.hub_absence_followup = 0.0  # share of an absence spell's pull a hub's case management removes
+        self.hub_illness_avoided = 0.0  # share of illness absences a hub's in-school health service avoids
         self.breakfast_offer = "none"
 
     @property

@@ -51,6 +51,7 @@ class SchoolArrays:
         self.hub_dna_mult = np.array([s.hub_dna_multiplier for s in schools])
         self.mh_team = np.array([s.mhst_service >= 0 for s in schools], np.bool_)  # a school mental-health team
         self.absence_followup = np.array([s.hub_absence_followup for s in schools], np.float64)
+        self.illness_avoided = np.array([s.hub_illness_avoided for s in schools], np.float64)
 
 
 # Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).

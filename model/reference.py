@@ -101,7 +101,8 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
         secondary = child.year_group >= PRIMARY_YEARS
         support = child.mh_status == IN_SUPPORT and bool(schools.mh_team[s])
         present, ill = RULES["attendance"](att, day, i, x, d, fam.parent_depressed, h, not child.present, e,
-                                           secondary, support, schools.absence_followup[s])
+                                           secondary, support, schools.absence_followup[s],
+                                           schools.illness_avoided[s])
         child.present = present
         child.term_possible += 2
         if present:

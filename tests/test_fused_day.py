@@ -7,7 +7,7 @@ from actlocally.model.mechanisms.day import MECHANISMS, step_day
 from actlocally.model.reference import RULES, ReferenceModel
 from actlocally.model.state import ChildArrays, FamilyArrays
 
-ALL_ROUTES = [{"type": "service_hub", "schools": "all",
+ALL_ROUTES = [{"type": "service_hub", "schools": "all", "illness_absence_avoided": 0.3,
                "services": ["talking_therapies", "early_help", "food_support", "youth_service"]},
               {"type": "breakfast_club", "schools": "all"},
               {"type": "mental_health_support_team", "teams": 2, "schools": "all"}]

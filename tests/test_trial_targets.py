@@ -161,3 +161,19 @@ def test_trials_of_one_particle_share_worlds_without_changing_a_number():
     for name in names:
         assert trial_statistics("keighley_central", params, 4, PUPILS, [name]) == {name: together[name]}
     assert together["trial:vision_for_baltimore.reading"] > 0
+
+
+def test_a_hubs_health_service_avoids_illness_absences_and_is_off_by_default(scenario_factory):
+    """The NYC route: at 0 the hub run is unchanged; above 0 attendance rises (same luck, illness absences avoided)."""
+    from actlocally.model.locality import LocalityModel
+
+    def run(extra: dict) -> LocalityModel:
+        sc = scenario_factory(pupils=1200, interventions=[{"type": "service_hub", "schools": "all", **extra}])
+        m = LocalityModel(sc, replicate=1)
+        m.run()
+        return m
+
+    off, zero, on = run({}), run({"illness_absence_avoided": 0.0}), run({"illness_absence_avoided": 0.4})
+    assert np.array_equal(off.children.sessions_attended, zero.children.sessions_attended)
+    gained = on.children.sessions_attended.astype(int) - off.children.sessions_attended
+    assert gained.sum() > 0 and (gained >= 0).mean() > 0.9  # nearly every pupil attends as much or more

@@ -17,8 +17,8 @@ from .targeting import SchoolSelector, select_schools
 class ServiceHub(Intervention):
     """Co-locates services in hub schools: more referral and food seeking, fewer missed appointments, engaged families.
 
-    Families with a child at a hub school are more engaged with school, and absent pupils are followed up (case
-    management: shorter absence spells).
+    Families with a child at a hub school are more engaged with school, absent pupils are followed up (case
+    management: shorter absence spells), and a health service in school avoids some illness absences.
     """
 
     class Params(InterventionParams):
@@ -41,6 +41,11 @@ class ServiceHub(Intervention):
             0.3, prior=(0.0, 0.8), unit="share of an absence spell's pull removed at a hub school", ge=0, le=1,
             source="NYC Community Schools: coordinators and case management follow up absent pupils (FACTS §11 "
                    "[V4]); size an assumption, checked by `actlocally trial nyc_community_schools`")
+        illness_absence_avoided: float = param(
+            0.0, prior=(0.0, 0.4), unit="share of illness absences avoided at a hub school", ge=0, le=1,
+            source="NYC Community Schools: health and social services are among the partner services in school "
+                   "(FACTS §11 [V4]): a minor illness seen in school instead of a day at home; size an assumption "
+                   "(default 0: off until fitted), checked by `actlocally trial nyc_community_schools`")
         cost_gbp_per_year: float = param(150_000.0, prior=(50_000.0, 400_000.0), unit="GBP per hub per year", ge=0,
                                          source="assumption (family hub cost per year not found, FACTS §10)")
 
@@ -68,6 +73,7 @@ class ServiceHub(Intervention):
             s.hub_dna_multiplier = self.params.dna_multiplier
             s.hub_food_seek_multiplier = self.params.food_seek_multiplier
             s.hub_absence_followup = self.params.absence_followup
+            s.hub_illness_avoided = self.params.illness_absence_avoided
         self.new_year(model)
 
     def new_year(self, model: Any) -> None:

@@ -68,12 +68,13 @@ def attendance_base(a, fixed, engagement, class_absence):
 
 @njit(cache=True, inline="always")
 def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
-                   school_support, followup):
+                   school_support, followup, health):
     """One child's presence today, and whether an absence is illness: returns (present, ill).
 
     `x` is `attendance_base`; `parent_depressed` is the family's value; `school_support`: in support from a
     school-based mental-health team today; `followup`: the share of an absence spell's pull the school's case
-    management removes (a hub's attendance follow-up, 0 elsewhere).
+    management removes (a hub's attendance follow-up, 0 elsewhere); `health`: the share of illness absences a
+    health service in the school avoids (a minor illness seen in school instead of a day at home; a hub's, else 0).
     """
     u = uniform(a.key, day, i, 0)
     if difficulty:
@@ -90,7 +91,10 @@ def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_ye
         x += a.b_exposure * exposure
     if bernoulli_logit(u, x):
         return True, False
-    return False, uniform(a.key, day, i, 1) < a.illness_share_today  # the reason draw: lane 1 of the same stream
+    ill = uniform(a.key, day, i, 1) < a.illness_share_today  # the reason draw: lane 1 of the same stream
+    if ill and health > 0.0 and uniform(a.key, day, i, 2) < health:  # lane 2: seen in school, stays
+        return True, False
+    return False, ill
 
 
 def refresh_fixed_logit(model) -> None:

@@ -63,7 +63,7 @@ ChildDay = namedtuple("ChildDay", (
     "fam_state", "engagement", "youth_refs", "mh_refs"))
 SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
                                      "mh_referral_mult", "learning_offset_per_day", "mh_team", "absence_followup",
-                                     "class_absence", "class_club_share"))
+                                     "illness_avoided", "class_absence", "class_club_share"))
 ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
 
 
@@ -160,7 +160,7 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
      engagement, youth_refs, mh_refs) = cs
     youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
                                                                    sd.learning_offset_per_day, sd.class_absence)
-    mh_team, followup, club_share = sd.mh_team, sd.absence_followup, sd.class_club_share
+    mh_team, followup, club_share, health = sd.mh_team, sd.absence_followup, sd.class_club_share, sd.illness_avoided
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
@@ -214,7 +214,7 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         # attendance
         secondary = (fact & SECONDARY) != 0
         is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
-                                         secondary, new_mh == IN_SUPPORT and mh_team[s], followup[s])
+                                         secondary, new_mh == IN_SUPPORT and mh_team[s], followup[s], health[s])
         present[i] = is_present
         term_possible[i] += 2
         term_attended[i] += 2 * is_present
@@ -318,7 +318,7 @@ def family_day(model) -> FamilyDay:
 def school_day(model) -> SchoolDay:
     """The per-school arrays the rules read a school's value from, and each class's absence rate yesterday."""
     s = model.school_arrays
-    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:8]), model._class_absence,
+    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:9]), model._class_absence,
                      class_club_share(model))
 
 
