@@ -12,8 +12,8 @@ from .mechanisms.learning import daily_offset
 from .mechanisms.services import KINDS
 from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
-from .steady_state import stationary_difficulty, steady_exposure
 from .state import NONE
+from .steady_state import stationary_difficulty, steady_exposure
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
 
 BASELINE_SERVICES = (
