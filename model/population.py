@@ -13,7 +13,7 @@ from .mechanisms.services import KINDS
 from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
-from .steady_state import stationary_difficulty, steady_exposure
+from .steady_state import CALENDAR_TO_SCHOOL_WEEKS, steady_difficulty, steady_exposure
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
 
 BASELINE_SERVICES = (
@@ -57,8 +57,8 @@ class SchoolArrays:
         self.absence_followup = np.array([s.hub_absence_followup for s in schools], np.float64)
 
 
-# Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).
-CALENDAR_TO_SCHOOL_WEEKS = 52.0 / (DAYS_PER_YEAR / 5)
+# Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks):
+# CALENDAR_TO_SCHOOL_WEEKS, from model/steady_state.py (the food support's steady state uses it too).
 
 
 def add_baseline_services(model) -> None:
@@ -94,9 +94,8 @@ def initial_states(model, rng: np.random.Generator) -> None:
     if model.crime_index is not None:
         c.exposure[:] = steady_exposure(c.year_group, model.crime_index, model.params)
     exposure = c.exposure if model.crime_index is not None else np.zeros(c.n)
-    c.difficulty[:] = rng.random(c.n) < stationary_difficulty(
-        c.year_group, c.female, c.fsm, f.parent_depressed[c.family], f.food_insecure[c.family], exposure,
-        model.params)
+    c.difficulty[:] = rng.random(c.n) < steady_difficulty(c, f, exposure, model.area, model.params,
+                                                           model.capacity_scale)
     f.secure_until[:] = 0
 
 

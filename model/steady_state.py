@@ -15,14 +15,17 @@ true. Each school keeps its own random value added around it (centred within the
 schools' starting offsets are centred within each phase too, so a move to secondary does not shift the mean.
 
 E[...] is taken child by child from the attendance and learning rules (model/mechanisms/attendance.py,
-learning.py) at the child's own fixed log-odds (propensity, FSM, SEND, school, year), family engagement and
-parent depression, a school year's seasons, spells of absence (a two-state chain on yesterday's presence), hunger
-(its family's food insecurity) and emotional difficulty at its stationary share (the wellbeing rule's onset and
-recovery), with the class's expected absence for the peer term. An earlier version used the profile's attendance
-split in England's primary:secondary ratio and one offset per phase: where the model's attendance by phase or FSM
-group differed from that split, mean z crept up ~0.01 a year and the FSM gap widened ~0.1 in 6 years.
-Simplified: services, food support and parents' recovery are taken at their starting states (no support ends a
-difficulty sooner here), and a season's day is taken at its own stationary presence (every 10th day sampled).
+learning.py) at the child's own fixed log-odds (propensity, FSM, SEND, school, year), parent depression, family
+engagement with the uplift the baseline's Early Help holds, a school year's seasons, spells of absence (a
+two-state chain on yesterday's presence), hunger (its family's food insecurity) and emotional difficulty at its
+stationary share with the baseline's CAMHS and MHSTs, with the class's expected absence for the peer term.
+The family states keep their synthesis shares as their steady state with the baseline's services (food support,
+talking therapies, Early Help: `food_onset`, `parent_support_recovery`), so they neither drift down as the
+services act nor spread evenly away from deprivation. An earlier version used the profile's attendance split in
+England's primary:secondary ratio, one offset per phase and states that services moved: mean z crept up ~0.01 a
+year and the FSM gap widened ~0.1 in 6 years. Simplified: service flows are capacity- or referral-bound means
+with no queues, spread evenly over those in need, and a season's day is taken at its own stationary presence
+(every 10th day sampled); measured, mean z stays within ~0.03 of year 1 over 6 years in the four areas.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .params import ParamTable
 PRIMARY_YEARS = 7  # Reception .. Year 6: a Year 6 pupil's year of learning happens in primary school
 OLDER_YEARS = 7  # exposure to crime and antisocial behaviour starts at Year 7 (model/mechanisms/neighbourhood.py)
 SEASON_STEP = 10  # sample every 10th school day of the year for the seasons (19 days)
+CALENDAR_TO_SCHOOL_WEEKS = 52.0 / (DAYS_PER_YEAR / 5)  # capacities are per calendar week (model/population.py)
 
 
 def steady_exposure(year_group: np.ndarray, crime_index: float | None, params: ParamTable) -> np.ndarray:
@@ -49,15 +53,117 @@ def steady_exposure(year_group: np.ndarray, crime_index: float | None, params: P
 
 
 def stationary_difficulty(year_group, female, fsm, parent_depressed, food_insecure, exposure,
-                          params: ParamTable) -> np.ndarray:
-    """Each child's stationary probability of emotional difficulty: onset / (onset + recovery), the wellbeing rule's."""
+                          params: ParamTable, extra_recovery: float = 0.0) -> np.ndarray:
+    """Each child's stationary probability of emotional difficulty: onset / (onset + recovery), the wellbeing rule's
+    (`extra_recovery`: the daily recoveries the baseline's services add per child in difficulty)."""
     w = params.group("wellbeing")
     primary = year_group < PRIMARY_YEARS
     lm = np.where(primary, np.where(~female, w["b_boy_primary"], 0.0), np.where(female, w["b_girl_secondary"], 0.0))
     lm = (lm + w["b_parent_depressed"] * parent_depressed + w["b_fsm"] * fsm + w["b_food_insecure"] * food_insecure
           + w["b_exposure"] * exposure)
     onset = np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
-    return onset / (onset + w["p_recover"])
+    return onset / (onset + w["p_recover"] + extra_recovery)
+
+
+def support_recovery(area, params: ParamTable, n_difficulty: float, scale: float) -> float:
+    """Extra recoveries a day per child in difficulty that the baseline's CAMHS and MHSTs bring about.
+
+    Starts a day are the services' places (CAMHS per calendar week turned into school weeks; MHSTs per school week
+    per team) or the referrals (`wellbeing.p_refer` a day per child in difficulty, times the MHST multiplier in
+    covered schools), whichever is fewer, less `services.p_dna`; each start turns a support spell of D days at
+    `p_recover_in_support` into recoveries exp(-r D) - exp(-r_s D) more than natural recovery would. Simplified:
+    no queue (children who recover while waiting), spread evenly over all children in difficulty.
+    """
+    if n_difficulty <= 0:
+        return 0.0
+    cap, w, s = area.capacity, params.group("wellbeing"), params.group("services")
+    camhs = cap.camhs_new_cases_per_week.value * CALENDAR_TO_SCHOOL_WEEKS
+    mhst = cap.mhst_teams.value * s["mhst_cases_per_week_per_team"] if cap.mhst_schools_covered_share.value else 0.0
+    if camhs + mhst <= 0:
+        return 0.0
+    days = (camhs * s["support_days_camhs"] + mhst * s["support_days_mhst"]) / (camhs + mhst)
+    covered = cap.mhst_schools_covered_share.value if mhst > 0 else 0.0
+    referrals = w["p_refer"] * n_difficulty * (1.0 + (w["mhst_referral_multiplier"] - 1.0) * covered)
+    starts = min((camhs + mhst) * scale / 5.0, referrals) * (1.0 - s["p_dna"])
+    r, r_s = w["p_recover"], w["p_recover_in_support"]
+    return starts * (np.exp(-r * days) - np.exp(-r_s * days)) / n_difficulty
+
+
+def _starts_per_day(fig, scale: float, params: ParamTable, demand: float) -> float:
+    """Starts a school day of a baseline service with `fig` places a calendar week, given `demand` referrals a day."""
+    if fig is None or fig.value <= 0:
+        return 0.0
+    return min(fig.value * CALENDAR_TO_SCHOOL_WEEKS * scale / 5.0, demand) * (1.0 - params["services.p_dna"])
+
+
+def parent_support_recovery(area, params: ParamTable, n_depressed: float, n_in_need: float, scale: float) -> float:
+    """Extra recoveries a day per depressed parent that talking therapies and Early Help bring about (as
+    `support_recovery`, at `wellbeing.p_parent_recover_in_support`; Early Help's starts go to families in need,
+    `n_in_need` of them, and reach depressed parents in proportion)."""
+    if n_depressed <= 0:
+        return 0.0
+    cap, w, s, q = area.capacity, params.group("wellbeing"), params.group("services"), params.group("food")
+    r, r_s = w["p_parent_recover"], w["p_parent_recover_in_support"]
+    extra = 0.0
+    for fig, demand, days, share in (
+            (cap.talking_therapies_new_cases_per_week, w["p_parent_refer"] * n_depressed,
+             s["support_days_talking_therapies"], 1.0),
+            (cap.early_help_new_cases_per_week, q["p_refer_early_help"] * n_in_need, s["support_days_early_help"],
+             n_depressed / max(n_in_need, n_depressed))):
+        extra += _starts_per_day(fig, scale, params, demand) * share * (np.exp(-r * days) - np.exp(-r_s * days))
+    return extra / n_depressed
+
+
+def engagement_uplift(area, params: ParamTable, need: np.ndarray, scale: float) -> np.ndarray:
+    """Each family's expected engagement above its base from Early Help: starts a day times the gain a spell adds
+    (gain x days), held for 1 / decay days on average, shared over families by their chance of being in need."""
+    q, s = params.group("food"), params.group("services")
+    starts = _starts_per_day(area.capacity.early_help_new_cases_per_week, scale, params,
+                             q["p_refer_early_help"] * float(need.sum()))
+    total = starts * q["early_help_engagement_gain"] * s["support_days_early_help"] / max(q["engagement_decay"], 1e-9)
+    return total * need / max(float(need.sum()), 1e-12)
+
+
+def steady_difficulty(children, families, exposure: np.ndarray, area, params: ParamTable, scale: float,
+                      rounds: int = 6) -> np.ndarray:
+    """Each child's stationary probability of difficulty with the baseline's services (a fixed point in the number
+    of children in difficulty, which sets how far the services' places go)."""
+    c, f = children, families
+    args = (c.year_group, c.female, c.fsm, f.parent_depressed[c.family], f.food_insecure[c.family], exposure, params)
+    p = stationary_difficulty(*args)
+    for _ in range(rounds):
+        p = stationary_difficulty(*args, extra_recovery=support_recovery(area, params, float(p.sum()), scale))
+    return p
+
+
+def food_support_rate(area, params: ParamTable, n_insecure: float, scale: float) -> float:
+    """Daily probability that a food-insecure family starts food support at the area's baseline capacity.
+
+    Families seek at `food.p_seek` a day; the service offers `capacity * scale` places a school week (calendar
+    weeks turned into the 38 school weeks) and a share `services.p_dna` of offers is not taken up, so at most
+    that many starts a day spread over the `n_insecure` insecure families.
+    """
+    fig = area.capacity.food_support_new_cases_per_week
+    if fig is None or fig.value <= 0 or n_insecure <= 0:
+        return 0.0
+    starts_per_day = fig.value * CALENDAR_TO_SCHOOL_WEEKS * scale / 5.0 * (1.0 - params["services.p_dna"])
+    return min(params["food.p_seek"], starts_per_day / n_insecure)
+
+
+def food_onset(share: np.ndarray, support_rate: float, params: ParamTable) -> np.ndarray:
+    """Each family's daily onset of food insecurity so that `share` (its synthesis probability) is its steady state
+    with natural recovery and the baseline's food support.
+
+    A renewal cycle: insecure for 1 / (r + s) days (recovery r, support s); after support (a share s / (r + s)
+    of spells) secure and protected for T = support days + `food.secure_days_after_support`; then secure until
+    onset o. Insecure share = (1/(r+s)) / (1/(r+s) + sT/(r+s) + 1/o) = share gives o = (r+s) / ((1-share)/share - sT).
+    Simplified: the wait for support counts as insecure time at rate s (no queue), and a family whose share
+    cannot be reached at o = 0.5 a day is capped there.
+    """
+    r, s = params["food.p_recover"], support_rate
+    t = params["services.support_days_food"] + params["food.secure_days_after_support"]
+    odds_inv = (1.0 - share) / np.maximum(share, 1e-9) - s * t
+    return np.where(odds_inv > 0, np.minimum(0.5, (r + s) / np.maximum(odds_inv, 1e-12)), 0.5)
 
 
 def _season_log_odds(params: ParamTable) -> np.ndarray:
@@ -96,8 +202,8 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
     return present / seasons.size, gain / seasons.size
 
 
-def expected_progress(children, families, attendance_effect: np.ndarray, crime_index: float | None,
-                      params: ParamTable, peer_rounds: int = 2) -> np.ndarray:
+def expected_progress(children, families, attendance_effect: np.ndarray, area, params: ParamTable, scale: float,
+                      peer_rounds: int = 2) -> np.ndarray:
     """Each child's expected year of progress against national (z), before value added, from the model's rules.
 
     The peer term uses the child's class's expected absence against the area's (`peer_rounds` fixed-point rounds).
@@ -108,14 +214,17 @@ def expected_progress(children, families, attendance_effect: np.ndarray, crime_i
     fixed_logit(c.year_group, c.school, c.propensity, c.fsm, c.send, attendance_effect, a["a0"], a["a_secondary"],
                 a["a_year_secondary"], a["b_fsm"], a["b_sen_support"], a["b_ehcp"], fixed)
     fam = c.family
+    crime_index = area.neighbourhood.crime_index.value if area.neighbourhood else None
     exposure = steady_exposure(c.year_group, crime_index, params)
-    x = (fixed.astype(np.float64) + a["b_engagement"] * (f.engagement_base[fam] - 0.5)
+    need = 1.0 - (1.0 - f.food_insecure) * (1.0 - f.parent_depressed)  # families Early Help takes referrals from
+    engagement = np.minimum(f.engagement_base + engagement_uplift(area, params, need.astype(float), scale), 1.0)
+    x = (fixed.astype(np.float64) + a["b_engagement"] * (engagement[fam] - 0.5)
          + a["b_parent_depressed"] * f.parent_depressed[fam])
     if crime_index is not None:
         x = x + a["b_exposure"] * exposure
     food = f.food_insecure[fam]
     p_hungry = np.where(food, h["p_hungry_if_insecure"], h["p_hungry_if_secure"])
-    p_diff = stationary_difficulty(c.year_group, c.female, c.fsm, f.parent_depressed[fam], food, exposure, params)
+    p_diff = steady_difficulty(c, f, exposure, area, params, scale)
     klass = c.school.astype(np.int64) * 12 + c.year_group
     size = np.bincount(klass).astype(float)
     peer = np.zeros(c.n)

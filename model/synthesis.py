@@ -19,7 +19,14 @@ from .params import ParamTable
 from .schools import SchoolLayout, SchoolSpec, school_layout
 from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
-from .steady_state import centre_by_phase, expected_progress, value_added_table
+from .steady_state import (
+    centre_by_phase,
+    expected_progress,
+    food_onset,
+    food_support_rate,
+    parent_support_recovery,
+    value_added_table,
+)
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
 SECONDARY_YEARS = 5  # Year 7 .. Year 11
@@ -108,8 +115,10 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     p_dep = expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
     families.parent_depressed[:] = rng.random(nbh.size) < p_dep
     # each family's onset makes its own probability its steady state (so states keep following deprivation)
-    families.food_onset[:] = steady_onset(p_food, params["food.p_recover"])
-    families.parent_onset[:] = steady_onset(p_dep, params["wellbeing.p_parent_recover"])
+    families.food_onset[:] = food_onset(p_food, food_support_rate(area, params, p_food.sum(), scale), params)
+    need = 1.0 - (1.0 - p_food) * (1.0 - p_dep)
+    extra = parent_support_recovery(area, params, float(p_dep.sum()), float(need.sum()), scale)
+    families.parent_onset[:] = steady_onset(p_dep, params["wellbeing.p_parent_recover"] + extra)
     families.eal[:] = rng.random(nbh.size) < expit(nb_eal[nbh])  # the school's EAL share, in expectation
     eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
     families.engagement_base[:] = eng
@@ -135,8 +144,8 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
 
     _centre_school_effects(schools)
     shift = _starting_attainment(children, schools, area, params, rng)
-    crime = area.neighbourhood.crime_index.value if area.neighbourhood else None
-    progress = expected_progress(children, families, np.array([s.attendance_effect for s in schools]), crime, params)
+    progress = expected_progress(children, families, np.array([s.attendance_effect for s in schools]), area, params,
+                                 scale)
     pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift,
                      value_added_table(children, progress, shift, np.array([s.value_added for s in schools])))
     for s, spec in enumerate(schools):

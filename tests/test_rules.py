@@ -266,10 +266,7 @@ def test_food_support_holds_a_family_secure_while_supported_and_for_the_spell_af
         probs.append(f.food_onset[later].astype(float))
     assert (ended_on >= 0).sum() > 40
     assert onsets_protected == 0
-    # each family's own onset (its synthesis probability as the steady state at p_recover 0.001)
-    share = m.area.shares.food_insecure_households.value
-    assert np.average(f.food_onset / (f.food_onset + 0.001)) == pytest.approx(share, abs=0.02)
-    assert exposure_after > 0
+    assert exposure_after > 0  # each family's own onset (model/steady_state.py, `food_onset`)
     assert onsets_after == pytest.approx(expected_onsets, abs=binomial_tolerance(np.concatenate(probs)))
 
 
