@@ -25,7 +25,7 @@ services act nor spread evenly away from deprivation. An earlier version used th
 England's primary:secondary ratio, one offset per phase and states that services moved: mean z crept up ~0.01 a
 year and the FSM gap widened ~0.1 in 6 years. Simplified: service flows are capacity- or referral-bound means
 with no queues, spread evenly over those in need, and a season's day is taken at its own stationary presence
-(every 10th day sampled); measured, mean z stays within ~0.03 of year 1 over 6 years in the four areas.
+(every 19th day sampled); measured, mean z stays within ~0.03 of year 1 over 6 years in the four areas.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .params import ParamTable
 
 PRIMARY_YEARS = 7  # Reception .. Year 6: a Year 6 pupil's year of learning happens in primary school
 OLDER_YEARS = 7  # exposure to crime and antisocial behaviour starts at Year 7 (model/mechanisms/neighbourhood.py)
-SEASON_STEP = 10  # sample every 10th school day of the year for the seasons (19 days)
+SEASON_STEP = 19  # sample every 19th school day of the year for the seasons (10 days: within 0.001 z of 19 days)
 CALENDAR_TO_SCHOOL_WEEKS = 52.0 / (DAYS_PER_YEAR / 5)  # capacities are per calendar week (model/population.py)
 
 
@@ -203,7 +203,7 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
 
 
 def expected_progress(children, families, attendance_effect: np.ndarray, area, params: ParamTable, scale: float,
-                      peer_rounds: int = 2) -> np.ndarray:
+                      peer_rounds: int = 1) -> np.ndarray:
     """Each child's expected year of progress against national (z), before value added, from the model's rules.
 
     The peer term uses the child's class's expected absence against the area's (`peer_rounds` fixed-point rounds).
