@@ -22,6 +22,9 @@ profile's figure; `eff` from the penalties at the profile's food insecurity (hun
 group or FSM group) and expected values only (no covariance between a child's hunger, difficulty and absence), so
 the FSM gap can still move; where the model's own attendance or prevalence differs from the profile's (default
 parameters, not calibrated), mean z drifts by about z_per_school_year * eff * (1 - catch_up) per point a year.
+
+The summer break (model/mechanisms/summer.py) takes the area's mean holiday loss L from every cohort between
+years, so each year's progress must make it up: value added is G + L - P.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .area import AreaProfile
+from .mechanisms.summer import expected_summer_loss_z
 from .params import ParamTable
 
 PRIMARY_ABSENCE, SECONDARY_ABSENCE = 0.055, 0.089  # England 2023/24, share of sessions (FACTS §1 [S1])
@@ -82,6 +86,8 @@ def value_added_offsets(area: AreaProfile, params: ParamTable, shift: np.ndarray
     q = params.group("learning")
     att_p, att_s = phase_attendance(area)
     g_p, g_s = cross_section_gradient(shift, area.shares.fsm.value)
+    summer = expected_summer_loss_z(area, params)  # the holiday after each year is made up during it
+    g_p, g_s = g_p + summer, g_s + summer
     return (g_p - expected_progress(att_p, expected_efficiency(area, params, False),
                                     q["reference_attendance_primary"], params),
             g_s - expected_progress(att_s, expected_efficiency(area, params, True),

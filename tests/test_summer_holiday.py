@@ -1,0 +1,111 @@
+"""The summer break and holiday activities and food (HAF): the loss follows its rule, the baseline's value added
+makes up the area's mean loss so mean attainment holds steady, and HAF changes exactly the pupils it feeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from actlocally.model.area import load_area
+from actlocally.model.calendar import DAYS_PER_YEAR, SUMMER_HOLIDAY_WEEKDAYS, TERM_DAYS
+from actlocally.model.locality import LocalityModel
+from actlocally.model.mechanisms.summer import expected_summer_loss_z, summer_break
+from actlocally.model.params import DEFAULTS
+from actlocally.model.steady_state import value_added_offsets
+from actlocally.model.synthesis import synthesise
+
+PUPILS = 1500
+HAF = {"type": "holiday_activities_and_food", "p_attend": 0.5}
+
+
+def run(scenario_factory, years=2, interventions=(), parameters=None) -> LocalityModel:
+    sc = scenario_factory(years=years, pupils=PUPILS, interventions=list(interventions))
+    return LocalityModel(sc, parameters=parameters or {}).run()
+
+
+def test_summer_loss_follows_the_rule(scenario_factory):
+    """Each child loses loss * (food insecure * (1 - provision) - national share); provision is then cleared."""
+    m = LocalityModel(scenario_factory(years=2, pupils=PUPILS))
+    m.holiday_provision[::3] = 0.5
+    insecure = m.families.food_insecure[m.children.family]
+    assert 0 < insecure.mean() < 1
+    before = m.children.attainment_z.astype(np.float64)
+    provision = m.holiday_provision.astype(np.float64)
+    summer_break(m)
+    s = DEFAULTS.group("summer")
+    expected = -s["loss_food_insecure_z"] * (insecure * (1.0 - provision) - s["national_food_insecure_share"])
+    np.testing.assert_allclose(m.children.attainment_z - before, expected, atol=1e-6)
+    assert not m.holiday_provision.any()
+
+
+def test_value_added_makes_up_the_areas_mean_summer_loss():
+    area = load_area("keighley_central")
+    params = DEFAULTS.with_overrides({"summer.loss_food_insecure_z": 0.1})
+    shift = synthesise(area, DEFAULTS, np.random.default_rng(1), pupils=2000).attainment_shift
+    with_loss = value_added_offsets(area, params, shift)
+    without = value_added_offsets(area, DEFAULTS.with_overrides({"summer.loss_food_insecure_z": 0.0}), shift)
+    loss = expected_summer_loss_z(area, params)
+    assert loss == pytest.approx(0.1 * (area.shares.food_insecure_households.value - 0.15))
+    np.testing.assert_allclose(np.subtract(with_loss, without), [loss, loss], rtol=1e-12)
+
+
+def test_a_large_summer_loss_leaves_mean_attainment_steady(scenario_factory):
+    """Paired three-year runs, a summer loss of 1 z for every food-insecure child (national share 0, so the area's
+    whole loss counts) against none. Mean z after each summer differs by little: value added made the loss up
+    during the year (not made up, it would fall ~0.2 z a summer: Keighley's 20% food-insecure households). The
+    last year has no summer inside the run, so it ends the area's expected loss higher."""
+    big = {"summer.loss_food_insecure_z": 1.0, "summer.national_food_insecure_share": 0.0}
+    none = {"summer.loss_food_insecure_z": 0.0}
+    means = {}
+    for name, params in (("big", big), ("none", none)):
+        m = LocalityModel(scenario_factory(years=3, pupils=PUPILS), parameters=params)
+        means[name] = []
+        for _ in range(3 * DAYS_PER_YEAR):
+            m.step()  # on a year's last day the step ends with the summer, when another year follows
+            if m.today.last_of_year:
+                means[name].append(float(m.children.attainment_z.mean()))
+    diff = np.subtract(means["big"], means["none"])
+    assert np.all(np.abs(diff[:2]) < 0.05), diff
+    expected = expected_summer_loss_z(load_area("keighley_central"), DEFAULTS.with_overrides(big))
+    assert expected == pytest.approx(0.2)
+    assert diff[2] - diff[1] == pytest.approx(expected, abs=0.01), diff
+
+
+def test_haf_feeds_only_the_pupils_it_reaches(scenario_factory):
+    """Paired two-year runs: a reached child of a food-insecure family keeps loss * covered share of z; everyone
+    else (not reached, or food secure) ends exactly where the baseline leaves them."""
+    base = run(scenario_factory)
+    haf = run(scenario_factory, interventions=[HAF])
+    iv = haf.interventions[0]
+    reached = iv.reached(haf)
+    assert reached.any() and np.all(haf.children.fsm[reached])
+    diff = haf.children.attainment_z.astype(np.float64) - base.children.attainment_z
+    assert np.array_equal(haf.children.attainment_z[~reached], base.children.attainment_z[~reached])
+    gained = diff[reached]
+    full = DEFAULTS["summer.loss_food_insecure_z"] * iv.covered_share()
+    assert iv.covered_share() == pytest.approx(16 * 0.75 / SUMMER_HOLIDAY_WEEKDAYS)
+    fed = np.isclose(gained, full, atol=1e-5)
+    assert np.all(fed | np.isclose(gained, 0.0, atol=1e-5))  # food insecure at the summer, or not
+    assert 0 < fed.sum() < reached.sum()
+
+
+def test_haf_reaches_and_costs_nothing_without_a_summer(scenario_factory):
+    base = run(scenario_factory, years=1)
+    haf = run(scenario_factory, years=1, interventions=[HAF])
+    assert not haf.interventions[0].reached(haf).any()
+    assert float(haf.results()["cost_gbp"].sum()) == 0.0
+    assert np.array_equal(base.children.attainment_z, haf.children.attainment_z)
+
+
+def test_haf_costs_a_summers_child_days_in_the_year_before_it(scenario_factory):
+    """Year 1 (a summer follows) costs eligible FSM pupils x p_attend x days offered x p_attend_day x the daily
+    cost, pro-rated over its terms by school days; year 2 (the run ends before its summer) costs nothing."""
+    m = LocalityModel(scenario_factory(years=2, pupils=PUPILS, interventions=[HAF]))
+    iv = m.interventions[0]
+    eligible = int(iv.eligible.sum())
+    assert eligible == int(m.children.fsm.sum()) > 0  # schools = "all": every FSM pupil
+    m.run()
+    p = iv.params
+    annual = eligible * p.p_attend * p.days_offered * p.p_attend_day * p.cost_gbp_per_child_day
+    cost = m.results()["cost_gbp"].isel(intervention=0).values
+    np.testing.assert_allclose(cost[:3], annual * np.array(TERM_DAYS) / DAYS_PER_YEAR, rtol=1e-12)
+    assert np.all(cost[3:] == 0.0)
