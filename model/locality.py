@@ -194,6 +194,8 @@ class LocalityModel(mesa.Model):
         for iv in self.interventions:
             if iv.started:
                 iv.apply(self, day)
+        if self.today.day_of_year == 0:
+            summer_break(self)  # the summer holiday before this school year (mechanisms/summer.py)
         self.step_mechanisms(day)
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
@@ -204,7 +206,6 @@ class LocalityModel(mesa.Model):
         if self.today.last_of_year:
             self.recorder.year_end(self)
             if self.today.year + 1 < self.calendar.years:
-                summer_break(self)  # the holiday between this school year and the next (mechanisms/summer.py)
                 progress_year(self, self.streams.generator(f"entrants:{self.today.year + 1}"))
                 self.school_year = self.today.year + 1
                 for iv in self.interventions:

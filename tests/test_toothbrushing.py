@@ -3,12 +3,16 @@ share of illness absence it avoids, leaves every other pupil exactly as the base
 
 from __future__ import annotations
 
+import json
 import math
+import tomllib
 
 import numpy as np
 import pytest
+from actlocally.experiments.brief.sources import interventions_of
 from actlocally.model.calendar import DAYS_PER_YEAR, TERM_DAYS
 from actlocally.model.locality import LocalityModel
+from actlocally.model.scenario import SCENARIOS_DIR
 
 PUPILS = 2000
 NO_PEERS = {"attendance.b_peer": 0.0}  # a class's absence yesterday would pass a reached pupil's change to classmates
@@ -72,3 +76,12 @@ def test_cost_is_pupils_brushing_times_the_unit_cost(scenario_factory):
     assert annual > 0
     cost = m.results()["cost_gbp"].isel(intervention=0).values
     np.testing.assert_allclose(cost, annual * np.array(TERM_DAYS) / DAYS_PER_YEAR, rtol=1e-12)
+
+
+def test_the_brief_lists_the_dental_share_among_its_assumptions():
+    """The funder's brief names each intervention's assumptions; the dental share of illness absence is one."""
+    entries = tomllib.loads((SCENARIOS_DIR / "keighley_supervised_toothbrushing.toml").read_text())["interventions"]
+    (info,) = interventions_of(json.dumps({"interventions": entries}))
+    rows = {p.name: p for p in info.params}
+    assert rows["share_illness_dental"].assumption and rows["dental_absence_reduction"].assumption
+    assert "no figure in FACTS" in rows["share_illness_dental"].source

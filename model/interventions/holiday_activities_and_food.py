@@ -3,8 +3,8 @@
 DfE's HAF programme offers free holiday clubs with a healthy meal to children eligible for benefits-related free
 school meals; 433,000 FSM children attended in summer 2024 (FACTS §8 [H1]). In the model a child who attends is fed
 on the days they come, so that share of a food-insecure family's hungry summer is covered and its learning loss
-(model/mechanisms/summer.py) is not taken. The summer after a school year falls inside the run only when another
-year follows, so a one-year run has no summer: HAF reaches and costs nothing there.
+(model/mechanisms/summer.py) is not taken. Each school year of a run starts with the summer before it, so
+a year of HAF is the summer that opens it, delivered on the year's first school day.
 
 Simplified, and says so: summer only (HAF also runs at Easter and Christmas, with about half the summer's
 attendance, [H1]); attendance is one draw per eligible child per summer, with the days attended at their
@@ -47,32 +47,38 @@ class HolidayActivitiesAndFood(Intervention):
         self.schools = select_schools(self.params.schools, model.school_agents)
         self.attending = np.zeros(model.children.n, bool)
         self.eligible = np.zeros(model.children.n, bool)
+        self.delivered_year: int | None = None  # the run year whose opening summer it last provided
 
     def start(self, model: Any) -> None:
         self.new_year(model)
+        if model.today.day_of_year == 0:  # started with a school year: its summer is still to come
+            self.deliver(model)
 
     def new_year(self, model: Any) -> None:
-        """This school year's eligible pupils (FSM in the chosen schools); last summer's new entrants were not there."""
+        """This school year's eligible pupils: FSM pupils of the chosen schools."""
         kids = model.children
         self.eligible = np.isin(kids.school, [s.index for s in self.schools]) & kids.fsm
-        self.attending &= kids.year_group > 0
 
     def covered_share(self) -> float:
         """Share of the summer's weekdays an attending child is fed at a club."""
         return self.params.days_offered * self.params.p_attend_day / SUMMER_HOLIDAY_WEEKDAYS
 
-    def apply(self, model: Any, day: int) -> None:
-        """On the last school day of a year that a summer follows, draw who attends and set their provision."""
-        if not model.today.last_of_year or model.today.year + 1 >= model.calendar.years:
-            return
-        u = uniforms(model.streams[self.stream], model.school_year, model.children.n, 0)  # one per child a summer
+    def deliver(self, model: Any) -> None:
+        """Draw who attends this summer (one uniform per child a year) and set their holiday provision."""
+        u = uniforms(model.streams[self.stream], model.school_year, model.children.n, 0)
         self.attending = self.eligible & (u < self.params.p_attend)
         cover = np.float32(self.covered_share())
         model.holiday_provision[self.attending] = np.maximum(model.holiday_provision[self.attending], cover)
+        self.delivered_year = model.today.year
+
+    def apply(self, model: Any, day: int) -> None:
+        """On a school year's first day, provide the summer before it (the summer break reads it that day)."""
+        if model.today.day_of_year == 0:
+            self.deliver(model)
 
     def annual_cost_gbp(self, model: Any) -> float:
-        """A summer's child-days at the daily cost, in a school year the run's summer follows (else nothing)."""
-        if model.today.year + 1 >= model.calendar.years:
+        """A summer's expected child-days at the daily cost, in each school year whose summer it provided."""
+        if self.delivered_year != model.today.year:
             return 0.0
         child_days = float(self.eligible.sum()) * self.params.p_attend * self.params.days_offered * \
             self.params.p_attend_day

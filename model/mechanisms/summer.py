@@ -1,25 +1,24 @@
-"""The summer break between school years: the learning lost by children who go hungry over the holiday.
+"""The summer break before each school year: the learning lost by children who go hungry over the holiday.
 
-The calendar steps school days only (model/calendar.py); the summer holiday happens at the school-year boundary,
-after the year's results are recorded and before year groups move up (`LocalityModel.step`). Attainment is a z
-against the national distribution, so the summer loss the national average child has (and recovers in the
-year's progress) is not modelled; what is modelled is the gap that opens over the summer between children of
-food-insecure families and the rest:
+The calendar steps school days only (model/calendar.py); the summer holiday before each school year of a run (the
+first included) acts on its first school day, after interventions have set holiday provision and before the day's
+mechanisms (`LocalityModel.step`). Attainment is a z against the national distribution, so the summer loss the
+national average child has (and recovers in the year's progress) is not modelled; what is modelled is the gap that
+opens over the summer between children of food-insecure families and the rest:
 
     z -= loss_food_insecure_z * (hungry_summer - national_food_insecure_share)
-    hungry_summer = food insecure on the last school day * (1 - holiday provision share)
+    hungry_summer = food insecure at the start of the year * (1 - holiday provision share)
 
 so a child of a food-secure family gains a little against national and one of a food-insecure family loses.
-Holiday provision (`model.holiday_provision`: the share of the holiday's hungry days covered, set by
+Holiday provision (`model.holiday_provision`: the share of the holiday's weekdays a child is fed, set by
 `holiday_activities_and_food`) is cleared after each summer.
 
 Simplified, and says so: one summer holiday a year (no Easter or Christmas break); the family's food insecurity on
-the last school day stands for the whole holiday; no start-of-autumn attendance dip, because England's weekly
+the first school day stands for the whole holiday; no start-of-autumn attendance dip, because England's weekly
 absence is at its lowest in the first weeks of autumn (4.9% and 4.7% of sessions, FACTS §1a [S5][S6]).
-The area's mean loss is added to its schools' value added (model/steady_state.py), so the baseline holds steady
-from one autumn to the next; within a year, attainment measured at its end (before that summer) sits the area's
-mean loss above where it would be without one (about 0.003 z at the defaults: 0.05 z x (0.21 - 0.15) in
-Manningham & Girlington), and the last year of a run, which has no summer inside it, ends that much higher.
+The synthesised cross-section is where each year group stands before its summer (the published anchors are
+year-end figures); the area's mean loss is added to its schools' value added (model/steady_state.py), so each
+cohort ends the year where the next year group started and the baseline holds steady.
 """
 
 from __future__ import annotations
