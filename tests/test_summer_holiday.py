@@ -107,3 +107,24 @@ def test_haf_costs_a_summers_child_days_each_year(scenario_factory):
     annual = eligible * p.p_attend * p.days_offered * p.p_attend_day * p.cost_gbp_per_child_day
     cost = m.results()["cost_gbp"].isel(intervention=0).values
     np.testing.assert_allclose(cost, annual * np.array(TERM_DAYS) / DAYS_PER_YEAR, rtol=1e-12)
+
+
+def test_both_compose_in_the_explorer_and_run_against_the_baseline(tmp_path):
+    """The web explorer's form builds both from their registered fields, in one scenario, and runs it."""
+    from actlocally.experiments.explorer import results
+    from actlocally.experiments.explorer.form import check, intervention_entry, to_toml
+    from actlocally.experiments.explorer.runs import Progress, RunSettings, run_scenario
+
+    entries = [intervention_entry("supervised_toothbrushing", {"schools": "phase == 'primary'", "max_year_group": "1"}),
+               intervention_entry("holiday_activities_and_food", {"schools": "all", "p_attend": "0.4"})]
+    assert entries == [{"type": "supervised_toothbrushing", "schools": "phase == 'primary'", "max_year_group": 1},
+                       {"type": "holiday_activities_and_food", "schools": "all", "p_attend": 0.4}]
+    data = {"name": "teeth_and_summer", "area": "keighley_central", "pupils": 500, "seed": 3, "interventions": entries}
+    checked = check(data)
+    assert checked.scenario is not None, checked.message
+    folder = run_scenario(checked.scenario, to_toml(data), 1, RunSettings(outputs=tmp_path, workers=0,
+                                                                          posterior="none"), Progress())
+    f = results.load(folder)
+    assert list(f.ds["scenario"].values) == ["baseline_keighley_central", "teeth_and_summer"]
+    effect = f.summary.query("scenario == 'teeth_and_summer' and group == 'all'").set_index("metric")["mean"]
+    assert effect["cost_gbp"] > 0 and effect["days_attended"] > 0 and effect["months_of_progress"] > 0
