@@ -26,6 +26,9 @@ England's primary:secondary ratio, one offset per phase and states that services
 year and the FSM gap widened ~0.1 in 6 years. Simplified: service flows are capacity- or referral-bound means
 with no queues, spread evenly over those in need, and a season's day is taken at its own stationary presence
 (every 19th day sampled); measured, mean z stays within ~0.03 of year 1 over 6 years in the four areas.
+
+The summer break (model/mechanisms/summer.py) takes each child's expected holiday loss (its family's food
+insecurity, no holiday provision) once a year, so P counts it and value added makes up each group's mean loss.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from scipy.special import expit
 
 from .calendar import DAYS_PER_YEAR, Calendar
 from .mechanisms.attendance import fixed_logit, season
+from .mechanisms.summer import summer_loss_z
 from .params import ParamTable
 
 PRIMARY_YEARS = 7  # Reception .. Year 6: a Year 6 pupil's year of learning happens in primary school
@@ -236,7 +240,8 @@ def expected_progress(children, families, attendance_effect: np.ndarray, area, p
     ref_att = np.where(c.year_group >= PRIMARY_YEARS, q["reference_attendance_secondary"],
                        q["reference_attendance_primary"])
     reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * q["catch_up_share"])
-    return q["z_per_school_year"] * (gain - reference)
+    summer = summer_loss_z(food.astype(np.float64), params)  # the holiday before the year, made up in it
+    return q["z_per_school_year"] * (gain - reference) - summer
 
 
 def required_gain(shift: np.ndarray, year_group: np.ndarray, fsm: np.ndarray) -> np.ndarray:
