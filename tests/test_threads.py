@@ -45,3 +45,13 @@ def test_runnable_tasks_are_read_from_loadavg(tmp_path):
     f.write_text("garbled\n")
     assert threads.other_runnable(str(f)) is None
     assert threads.other_runnable(str(tmp_path / "missing")) is None
+
+
+def test_a_container_on_part_of_a_host_counts_its_share_of_the_hosts_tasks(monkeypatch):
+    monkeypatch.setattr(threads.numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(threads, "other_runnable", lambda: 8)  # a busy 64-core host
+    choice = ThreadChoice()
+    choice.cores, choice.machine_cores = 2, 64  # pinned to 2 of its cores: a quarter of a task each, expected
+    assert choice.pick(100_000, 20_000) == 2
+    monkeypatch.setattr(threads, "other_runnable", lambda: 40)
+    assert choice.pick(100_000, 20_000) == 1

@@ -6,7 +6,8 @@ the choice is free to follow the machine, each day in two steps:
 
 1. **Free cores, now.** Linux counts the tasks ready to run at this instant (`/proc/loadavg`, fourth field); the
    cores the others leave bound today's threads. With another process busy on one of two cores the day runs on
-   one thread, without trying two (a try under contention cost a day at up to 3.5x).
+   one thread, without trying two (a try under contention cost a day at up to 3.5x). Simplified: in a container
+   pinned to some of a host's cores, the host's count is shared out over its cores in proportion.
 2. **Measured cost.** Between one thread and the threads the free cores allow, the option whose moving average
    of wall time per row is lower is used, and the other is tried every `PROBE_EVERY` days, so that a change the
    count cannot see (another virtual machine on the same host) is noticed too.
@@ -55,6 +56,7 @@ class ThreadChoice:
         self.cost: dict[int, float] = {}  # threads -> seconds per row, moving average
         self.days = 0
         self.cores = usable_cores()
+        self.machine_cores = max(self.cores, os.cpu_count() or 1)
 
     def pick(self, rows: int, min_rows: int) -> int:
         """Threads for today's passes over `rows` rows (1 below `min_rows`, for a one-thread numba or without a
@@ -65,8 +67,9 @@ class ThreadChoice:
         if available < 2:
             return 1
         busy = other_runnable()
-        if busy is not None:
-            available = min(available, self.cores - busy)
+        if busy is not None:  # the count covers the machine: where this process may use only some cores (a
+            # cpuset container), their expected share of the other tasks
+            available = min(available, round(self.cores - busy * self.cores / self.machine_cores))
             if available < 2:
                 return 1
         self.days += 1
