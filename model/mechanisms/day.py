@@ -33,7 +33,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ..state import IN_SUPPORT, NONE
+from ..state import IN_SUPPORT
 from .atomic import take_block
 from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_row, end_attendance
 from .blocks import pack_referrals, sum_blocks
@@ -185,20 +185,17 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         # neighbourhood
         e = exposure[i]
         youth = youth_status[i]
-        # A younger child out of youth support leaves `exposure_row` unchanged: skipped (rows are grouped by year
-        # group, so this branch is predicted; about 6 children in 10 are below Year 7)
-        if exp.use and ((fact & OLDER) != 0 or youth != NONE):
+        if exp.use:
             e, new_youth, until, to_youth = exposure_row(
                 exp, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
                 youth_route[s] >= 0)
             exposure[i] = e
+            exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
                 youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
                 youth_refs[start + n_youth] = row
                 n_youth += 1
-        if exp.use:
-            exposure_max = max(exposure_max, e)
         # wellbeing
         was_difficult, mh = difficulty[i], mh_status[i]
         d, new_mh, until, supported, to_mh = child_wellbeing_row(
