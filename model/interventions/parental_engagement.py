@@ -42,7 +42,7 @@ class ParentalEngagement(Intervention):
             source="assumption (BOA parents as partners: 180 families in 6 schools, FACTS §10 seed 000)")
         mailings_per_year: int = Field(5, ge=0, le=38, description="attendance mailings to each family a year")
         engagement_per_mailing: float = param(
-            0.05, prior=(0.0, 0.2), unit="rise in a reached family's engagement (0-1) at each mailing", ge=0, le=1,
+            0.09, prior=(0.0, 0.2), unit="rise in a reached family's engagement (0-1) at each mailing", ge=0, le=1,
             source="Robinson et al. 2018: mailings correcting parents' beliefs about absences cut chronic "
                    "absenteeism 15% (FACTS §11 [V11]); size an assumption, checked by `actlocally trial "
                    "parent_attendance_nudges`")
