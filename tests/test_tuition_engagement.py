@@ -145,3 +145,19 @@ def test_a_within_school_allocation_needs_a_treatment_that_draws_its_recipients(
     with pytest.raises(InputError) as err:
         load_trial(path)
     assert err.value.field == field and "bad.toml" in str(err.value)
+
+
+def test_the_explorer_composes_both_from_the_registry(scenario_factory):
+    from actlocally.experiments.explorer.form import intervention_entry, intervention_fields
+
+    kinds = {s.name: (s.kind, s.choices) for s in intervention_fields("tuition")}
+    assert kinds["year_groups"][0] == "multi" and "11" in kinds["year_groups"][1]
+    assert kinds["fsm_only"] == ("select", ("false", "true"))
+    tuition = intervention_entry("tuition", {"schools": "all", "year_groups": ("6", "11"), "fsm_only": "true",
+                                             "group_size": "4", "sessions": "25"})
+    assert tuition == {"type": "tuition", "schools": "all", "fsm_only": True, "group_size": 4}  # defaults left out
+    engagement = intervention_entry("parental_engagement", {"schools": "all", "year_groups": ("1", "2"),
+                                                            "engagement_per_mailing": "0.1"})
+    assert engagement["year_groups"] == [1, 2]
+    m = LocalityModel(scenario_factory(pupils=PUPILS, interventions=[tuition, engagement]))  # composed, one run
+    assert {iv.name for iv in m.interventions} == {"tuition", "parental_engagement"}

@@ -31,6 +31,8 @@ INTERVENTIONS: dict[str, list[dict]] = {
     "service_hub": [{"type": "service_hub", "schools": "all",
                      "services": ["camhs", "early_help", "food_support", "talking_therapies", "youth_service"]}],
     "glasses_in_classes": [{"type": "glasses_in_classes", "schools": "phase == 'primary'"}],
+    "tuition": [{"type": "tuition", "schools": "all"}],
+    "parental_engagement": [{"type": "parental_engagement", "schools": "all"}],
 }
 PUPILS = 800
 
