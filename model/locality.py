@@ -18,6 +18,7 @@ from .mechanisms.day import MECHANISMS, refresh_child_facts, step_day
 from .mechanisms.services import ServiceNetwork
 from .mechanisms.summer import summer_break
 from .mechanisms.threads import ThreadChoice
+from .mechanisms.tuition import TuitionState, step_tuition
 from .params import DEFAULTS
 from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
 from .results import Recorder
@@ -107,6 +108,7 @@ class LocalityModel(mesa.Model):
         self.children.present[:] = True  # nobody starts the run on an absence spell
 
         self.school_year = 0  # index of the school year the children's year groups and enrolments refer to
+        self.tuition: TuitionState | None = None  # made by a tuition intervention (model/mechanisms/tuition.py)
         self.interventions = [REGISTRY[p.type](p) for p in intervention_params]
         for iv in self.interventions:
             if iv.params.start_day >= self.calendar.n_days:
@@ -197,6 +199,8 @@ class LocalityModel(mesa.Model):
         if self.today.day_of_year == 0:
             summer_break(self)  # the summer holiday before this school year (mechanisms/summer.py)
         self.step_mechanisms(day)
+        if self.tuition is not None:  # after attendance: a pupil present today attends a booked session
+            step_tuition(self, day)
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
         self.recorder.day_end(self, day)

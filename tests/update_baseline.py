@@ -33,6 +33,8 @@ INTERVENTIONS: dict[str, list[dict]] = {
     "glasses_in_classes": [{"type": "glasses_in_classes", "schools": "phase == 'primary'"}],
     "supervised_toothbrushing": [{"type": "supervised_toothbrushing", "schools": "phase == 'primary'"}],
     "holiday_activities_and_food": [{"type": "holiday_activities_and_food", "schools": "all"}],
+    "tuition": [{"type": "tuition", "schools": "all"}],
+    "parental_engagement": [{"type": "parental_engagement", "schools": "all"}],
 }
 PUPILS = 800
 

@@ -53,6 +53,8 @@ def help_line(text: str) -> ui.Tag | str:
 def _text_value(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # a yes/no setting's select shows "true" / "false"
+        return str(value).lower()
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)
@@ -81,8 +83,8 @@ def _field(slot: int, spec: FieldSpec, value: Any, school_names: list[str]) -> u
     if spec.kind == "select":
         widget = ui.input_select(iid, label, list(spec.choices), selected=_text_value(value or spec.default))
     elif spec.kind == "multi":
-        widget = ui.input_selectize(iid, label, list(spec.choices), selected=list(value or spec.default or []),
-                                    multiple=True)
+        chosen = [str(v) for v in (value or spec.default or [])]  # year groups arrive as numbers from a file
+        widget = ui.input_selectize(iid, label, list(spec.choices), selected=chosen, multiple=True)
     else:
         widget = ui.input_text(iid, label, _text_value(value if value is not None else spec.default),
                                placeholder="blank: default" if spec.optional else None)

@@ -5,8 +5,10 @@ from . import (  # noqa: F401
     glasses_in_classes,
     holiday_activities_and_food,
     mhst,
+    parental_engagement,
     service_hub,
     supervised_toothbrushing,
+    tuition,
 )
 from .base import REGISTRY, Intervention, InterventionParams, register
 
