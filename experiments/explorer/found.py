@@ -13,8 +13,7 @@ import dataclasses
 from pathlib import Path
 
 import pandas as pd
-from actlocally.calibration.trial_spec import load_trial, trial_names
-from actlocally.model.errors import InputError
+from actlocally.experiments.brief.anchors import anchoring_trials
 
 DEPTH = 3
 PORTFOLIO_COLUMNS = ("allocation", "interventions", "placements", "cost_gbp_planned", "pareto", "robust")
@@ -100,20 +99,6 @@ def pareto_image(f: Found) -> Path:
         if (f.folder / name).is_file():
             return f.folder / name
     raise Damaged(f"{f.folder}: portfolio.csv without pareto.png or pareto.svg; rerun `actlocally portfolio`")
-
-
-def anchoring_trials(kinds: set[str]) -> dict[str, list[str]]:
-    """Shipped trial specs that anchor any of these intervention types: {trial name: [types it anchors]}."""
-    out = {}
-    for name in trial_names():
-        try:
-            spec = load_trial(name)
-        except InputError:
-            continue
-        hit = [k for k in dict.fromkeys([*spec.anchors, str(spec.treatment.get("type", ""))]) if k in kinds]
-        if hit:
-            out[name] = hit
-    return out
 
 
 def verdicts(f: Found, kinds: set[str]) -> tuple[pd.DataFrame, int]:
