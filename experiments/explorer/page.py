@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actlocally.experiments.explorer.form import FieldSpec, format_parameters, intervention_fields
+from actlocally.experiments.explorer.others import others_ui
 from actlocally.model.area import available_areas
 from actlocally.model.interventions.registry import REGISTRY
 from shiny import ui
@@ -186,7 +187,7 @@ def compare_tab() -> ui.Tag:
         _chart("terms", "Persistent absence by term", "320px", table=False),
         ui.card(ui.card_header("Cost per outcome (all scenarios of the comparison)"), ui.output_table("table_cost"),
                 ui.download_button("csv_cost", "Table as CSV", class_="btn-sm"), id="card_cost"),
-        ui.output_ui("extras"),
+        others_ui(),
     )
 
 
