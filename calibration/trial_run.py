@@ -6,7 +6,13 @@ sampling noise. The paired world is the same population, seed and luck (common r
 eligible school in the control condition: the difference between the two worlds for the same pupils is the
 intervention's effect with no sampling noise (exactly zero for an intervention that reaches nobody).
 
-Simplified: one school year (children's rows are stable within it); allocation is a simple random draw of schools.
+A pupil- or household-level design (NFER's matched comparison of tutored pupils, a mailing RCT randomised by
+household) gives every eligible school the treatment with the intervention choosing its recipients (its
+`allocation_share_field` set to the share treated, drawn on its own stream) and compares the pupils reached with
+the pupils its rule made eligible but not reached, clustered by school (pupils) or family (households).
+
+Simplified: one school year (children's rows are stable within it); allocation is a simple random draw of schools,
+pupils or households (a matched comparison of random non-recipients is the comparison matching aims at).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from actlocally.model.interventions.registry import REGISTRY
 from actlocally.model.interventions.targeting import select_schools
 from actlocally.model.locality import LocalityModel
 from actlocally.model.rng import Streams
@@ -59,6 +66,8 @@ class World:
     first_support_term: np.ndarray  # -1: never supported by a school mental-health team
     last_support_term: np.ndarray
     supported_at_end: np.ndarray
+    family: np.ndarray
+    targeted: np.ndarray  # eligible under the treatment's rule (reached or not)
 
 
 @dataclasses.dataclass
@@ -81,7 +90,9 @@ def _scenario(task: TrialTask, treated: list[str], control: list[str]) -> Scenar
     spec = task.spec
     interventions = []
     if treated:
-        interventions.append({**spec.treatment, "schools": treated, "label": "treatment"})
+        share = {} if spec.allocation.unit == "school" else {
+            REGISTRY[spec.treatment["type"]].allocation_share_field: spec.allocation.share_treated}
+        interventions.append({**spec.treatment, **share, "schools": treated, "label": "treatment"})
     if control and spec.control is not None:
         interventions.append({**spec.control, "schools": control, "label": "control"})
     return Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
@@ -116,7 +127,8 @@ def simulate(scenario: Scenario, task: TrialTask) -> World:
         attended=c.sessions_attended.copy(), sight_problem=c.vision_uncorrected.copy(),
         reached=treatment.reached(model) if treatment else np.zeros(c.n, bool),
         term_possible=term_possible, term_attended=term_attended, first_support_term=first,
-        last_support_term=last, supported_at_end=(c.mh_status == IN_SUPPORT))
+        last_support_term=last, supported_at_end=(c.mh_status == IN_SUPPORT), family=c.family.copy(),
+        targeted=treatment.targeted(model) if treatment else np.zeros(c.n, bool))
     model.release()
     return world
 
@@ -155,8 +167,11 @@ def _pre_post(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
 
 
 def analyse(o: Outcome, trial: World, paired: World, treated_schools: np.ndarray,
-            eligible_schools: np.ndarray) -> dict[str, float]:
-    """The outcome's trial estimate (as the paper analysed it) and its paired (common random numbers) effect."""
+            eligible_schools: np.ndarray, unit: str = "school") -> dict[str, float]:
+    """The outcome's trial estimate (as the paper analysed it) and its paired (common random numbers) effect.
+
+    `unit` is the allocation's: within schools ('pupil', 'household') the arms are the treatment's recipients and
+    the eligible pupils it did not reach."""
     if o.analysis == "pre_post":
         pre, post = _pre_post(o, trial)
         if pre.size < 10:
@@ -167,10 +182,11 @@ def analyse(o: Outcome, trial: World, paired: World, treated_schools: np.ndarray
             est, lo, hi = (to_scale(x, o.scale) for x in pre_post_difference(pre, post))
         return {"estimate": est, "estimate_lo": lo, "estimate_hi": hi, "paired": np.nan, "n": pre.size}
     eligible = eligible_schools[trial.school]
-    mask = _population(o, trial, eligible)
-    treated = treated_schools[trial.school][mask]
+    within = unit != "school"
+    mask = _population(o, trial, eligible & trial.targeted if within else eligible)
+    treated = (trial.reached if within else treated_schools[trial.school])[mask]
     y, y0 = (v[mask] for v in _values(o, trial))
-    cluster = trial.school[mask]
+    cluster = (trial.family if unit == "household" else trial.school)[mask]
     fn = ancova if o.analysis == "ancova" else difference_in_means
     args = (y.astype(float), y0, treated, cluster) if o.analysis == "ancova" else (y.astype(float), treated, cluster)
     est, lo, hi = fn(*args) if treated.any() and (~treated).any() else (np.nan, np.nan, np.nan)
@@ -178,7 +194,7 @@ def analyse(o: Outcome, trial: World, paired: World, treated_schools: np.ndarray
     delta = y.astype(float) - y_cf[mask].astype(float)  # same pupils, same luck, without the treatment
     true = delta[treated].mean() if treated.any() else np.nan
     share = 1.0
-    if o.per_recipient:  # treatment on the treated: divide by the share of the treated arm's pupils reached
+    if o.per_recipient and not within:  # treatment on the treated: / share of the treated arm's pupils reached
         share = trial.reached[mask][treated].mean() if treated.any() else np.nan
     control_mean = float(y[~treated].mean()) if (~treated).any() else np.nan
     scale = [to_scale(x / share if share else np.nan, o.scale, control_mean) for x in (est, lo, hi, true)]
@@ -213,10 +229,13 @@ def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str,
         return list(probe.school_agents)
 
     schools = _cached(cache, "schools", base, task, probe_schools)
-    treated, control = allocate(spec, _Probe(schools), task.seed, task.replicate)
+    if spec.allocation.unit == "school":
+        treated, control = allocate(spec, _Probe(schools), task.seed, task.replicate)
+    else:  # every eligible school takes part; the intervention draws the pupils or households
+        treated, control = [s.name for s in select_schools(spec.eligibility.schools, schools)], []
     names = [s.name for s in schools]
     trial = simulate(_scenario(task, treated, control), task)
-    if spec.allocation.share_treated >= 1.0:
+    if spec.allocation.share_treated >= 1.0 and spec.allocation.unit == "school":
         paired = trial
     else:
         untreated = _scenario(task, [], treated + control)
@@ -224,4 +243,5 @@ def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str,
                          lambda: simulate(untreated, task))
     treated_schools = np.isin(names, treated)
     eligible_schools = np.isin(names, treated + control)
-    return {o.name: analyse(o, trial, paired, treated_schools, eligible_schools) for o in spec.outcomes}
+    return {o.name: analyse(o, trial, paired, treated_schools, eligible_schools, spec.allocation.unit)
+            for o in spec.outcomes}

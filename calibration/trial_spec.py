@@ -1,7 +1,8 @@
 """Virtual-trial specifications (`calibration/trials/*.toml`): a published study's design, outcome and estimate.
 
 A spec names who is eligible (schools by rule), how units are allocated (schools, a share treated, drawn on the
-trial's own random stream), what the treated (and, if any, control) schools receive (an intervention table as in
+trial's own random stream; or pupils or households within the eligible schools, drawn by the intervention), what
+the treated (and, if any, control) schools receive (an intervention table as in
 a scenario), how long it runs, and for each outcome: which pupils (year groups, `all`, `supported` or
 `sight_problem`), the measure, the scale, the analysis the paper used, and the published estimate with its interval
 where known and its source.
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
+from actlocally.model.interventions.registry import REGISTRY
 from actlocally.model.interventions.targeting import validate_selector
 from actlocally.model.scenario import parse_interventions
 from actlocally.model.strict import Bounded
@@ -35,8 +37,11 @@ class Eligibility(BaseModel):
 
 
 class Allocation(BaseModel):
+    """Schools drawn on the trial's stream; or, within every eligible school, pupils or households given the
+    treatment by the intervention's own draw (its `allocation_share_field` set to `share_treated`)."""
+
     model_config = STRICT
-    unit: Literal["school"] = "school"
+    unit: Literal["school", "pupil", "household"] = "school"
     share_treated: float = Field(0.5, gt=0.0, le=1.0)
 
 
@@ -134,4 +139,21 @@ def load_trial(name_or_path: str | Path) -> TrialSpec:
                 raise InputError(path, key + "." + (err.field or "").split(".", 1)[-1], err.problem) from None
             if "schools" in table:
                 raise InputError(path, f"{key}.schools", "the allocation chooses the schools; remove `schools`")
+    if spec.allocation.unit != "school":
+        _within_school_allocation(spec, path)
     return spec
+
+
+def _within_school_allocation(spec: TrialSpec, path: Path) -> None:
+    """A pupil or household allocation needs a treatment that draws its own recipients, and no control arm."""
+    unit = spec.allocation.unit
+    field = getattr(REGISTRY[spec.treatment["type"]], "allocation_share_field", None)
+    if field is None:
+        allowed = sorted(k for k, c in REGISTRY.items() if getattr(c, "allocation_share_field", None))
+        raise InputError(path, "allocation.unit", f"'{unit}' allocation needs a treatment that chooses its own "
+                         f"recipients ({', '.join(allowed)}); allowed for '{spec.treatment['type']}': 'school'")
+    if field in spec.treatment:
+        raise InputError(path, f"treatment.{field}", "the allocation sets it (allocation.share_treated); remove it")
+    if spec.control is not None:
+        raise InputError(path, "control", f"a '{unit}' allocation compares recipients with eligible non-recipients "
+                         "in the same schools; remove the control arm")

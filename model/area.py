@@ -25,6 +25,11 @@ from .strict import (
 )
 
 AREAS_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "areas"
+# How far `shares.fsm` may sit from the named schools' pupil-weighted FSM share (absolute). School shares are
+# published as whole or one-decimal percentages of a January census, often a year apart from the area's figure,
+# and England's FSM share moved 0.8-1.3 points a year in 2022-2024 (FACTS §7 [A12][A13]): two points covers a
+# year's change plus rounding, while a wrong roll or a missing school moves it by more.
+FSM_TOLERANCE = 0.02
 
 
 class Figure(BaseModel):
@@ -305,6 +310,40 @@ def load_area(name_or_path: str | Path) -> AreaProfile:
         path = candidate
     data = read_toml(path)
     try:
-        return AreaProfile.model_validate(data)
+        profile = AreaProfile.model_validate(data)
     except ValidationError as err:
         raise from_validation_error(path, err) from None
+    implied = schools_fsm_share(profile)
+    if implied is not None and abs(implied - profile.shares.fsm.value) > FSM_TOLERANCE:
+        raise InputError(path, "shares.fsm", f"{profile.shares.fsm.value:.3f} disagrees with the named schools' "
+                         f"pupil-weighted FSM share {implied:.3f} (primary rolls x disadvantaged_share, which the "
+                         f"model follows) by more than {FSM_TOLERANCE:.2f}; correct the figure or the schools' "
+                         "rolls and shares")
+    return profile
+
+
+def schools_fsm_share(area: AreaProfile) -> float | None:
+    """The FSM share the model will have, or None where it is the profile's own figure (partitioned, or left free).
+
+    Each primary serves one neighbourhood whose families are FSM-eligible with the school's share, and pupils of
+    both phases come from the neighbourhoods in proportion to the primary rolls (model/schools.py), so the model's
+    share is the primary-roll-weighted mean of the primaries' shares. Primaries without a share are filled to
+    make up `shares.fsm` within [0, 1] (a school without a roll shares the pupils the listed rolls leave).
+    """
+    if area.partition is not None:  # a nation's localities are drawn around its shares (model/partition.py)
+        return None
+    prim = [s for s in area.schools.named if s.phase == "primary"]
+    n_no_roll = int(area.schools.primary.value) - sum(s.roll is not None for s in prim)
+    left = max(area.pupils.primary.value - sum(s.roll for s in prim if s.roll is not None), n_no_roll)
+    each = left / n_no_roll if n_no_roll > 0 else 0.0  # a school without a roll: its expected share of `left`
+    total = sum(s.roll for s in prim if s.roll is not None) + (left if n_no_roll > 0 else 0.0)
+    known = [(each if s.roll is None else s.roll, s.disadvantaged_share) for s in prim
+             if s.disadvantaged_share is not None]
+    fsm_known = sum(r * d for r, d in known)
+    free_roll = total - sum(r for r, _ in known)
+    if total <= 0:
+        return None
+    if free_roll <= 0:
+        return fsm_known / total
+    want = (area.shares.fsm.value * total - fsm_known) / free_roll
+    return (fsm_known + min(max(want, 0.0), 1.0) * free_roll) / total

@@ -10,6 +10,8 @@ DAYS_PER_YEAR = 190  # FACTS §1 [S22]: statutory minimum 190 days = 380 session
 TERM_NAMES = ("autumn", "spring", "summer")
 TERM_DAYS = (70, 60, 60)  # assumption: ~14, 12 and 12 teaching weeks
 SESSIONS_PER_DAY = 2
+SUMMER_HOLIDAY_WEEKDAYS = 30  # assumption: about six weeks between the summer and autumn terms (no school days:
+# the summer break acts at the school-year boundary, model/mechanisms/summer.py)
 
 
 @dataclass(frozen=True)

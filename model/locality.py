@@ -16,7 +16,9 @@ from .interventions.registry import REGISTRY
 from .mechanisms.attendance import N_YEAR_GROUPS, refresh_fixed_logit
 from .mechanisms.day import MECHANISMS, refresh_child_facts, step_day
 from .mechanisms.services import ServiceNetwork
+from .mechanisms.summer import summer_break
 from .mechanisms.threads import ThreadChoice
+from .mechanisms.tuition import TuitionState, step_tuition
 from .params import DEFAULTS
 from .population import SchoolArrays, add_baseline_services, initial_states, progress_year
 from .results import Recorder
@@ -97,13 +99,16 @@ class LocalityModel(mesa.Model):
         self._mean_absence = 0.0
         self.hungry_today = np.zeros(3, np.int64)  # all, FSM, girls: counted by the hunger kernel
         self.attendance_fixed = np.zeros(self.children.n, np.float32)
+        self.attendance_shift = np.zeros(self.children.n, np.float32)  # set by interventions, added to the above
         self.class_id = np.zeros(self.children.n, np.int32)
+        self.holiday_provision = np.zeros(self.children.n, np.float32)  # share of the summer's hungry days covered
         self.refresh_schools()
         initial_states(self, self.streams.generator("initial_state"))
         prior_ks2_record(self, self.streams.generator("ks2_record"))
         self.children.present[:] = True  # nobody starts the run on an absence spell
 
         self.school_year = 0  # index of the school year the children's year groups and enrolments refer to
+        self.tuition: TuitionState | None = None  # made by a tuition intervention (model/mechanisms/tuition.py)
         self.interventions = [REGISTRY[p.type](p) for p in intervention_params]
         for iv in self.interventions:
             if iv.params.start_day >= self.calendar.n_days:
@@ -191,7 +196,11 @@ class LocalityModel(mesa.Model):
         for iv in self.interventions:
             if iv.started:
                 iv.apply(self, day)
+        if self.today.day_of_year == 0:
+            summer_break(self)  # the summer holiday before this school year (mechanisms/summer.py)
         self.step_mechanisms(day)
+        if self.tuition is not None:  # after attendance: a pupil present today attends a booked session
+            step_tuition(self, day)
         for service in self.services.services:  # the Service agents, in the order they were added
             service.take_from_queue(day)
         self.recorder.day_end(self, day)

@@ -13,6 +13,7 @@ from .mechanisms.services import KINDS
 from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
+from .steady_state import CALENDAR_TO_SCHOOL_WEEKS, steady_difficulty, steady_exposure
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
 
 BASELINE_SERVICES = (
@@ -32,8 +33,11 @@ class SchoolArrays:
         n = len(schools)
         w = model.params.group("wellbeing")
         self.attendance_effect = np.array([s.attendance_effect for s in schools], np.float64)
-        self.value_added_per_day = np.array([s.value_added / DAYS_PER_YEAR for s in schools], np.float64)
         self.secondary = np.array([s.phase == "secondary" for s in schools], bool)
+        # (school, FSM): the school's own value added plus the area's for its phase and the pupil's FSM group
+        area_va = model.population.value_added[self.secondary.astype(np.intp)]
+        self.value_added_per_day = (np.array([s.value_added for s in schools], np.float64)[:, None]
+                                    + area_va) / DAYS_PER_YEAR
         self.learning_offset_per_day = daily_offset(model.params, self.value_added_per_day, self.secondary)
         camhs = model.services.of_kind("camhs")
         default_route = camhs[0].index if camhs else -1
@@ -54,8 +58,8 @@ class SchoolArrays:
         self.illness_avoided = np.array([s.hub_illness_avoided for s in schools], np.float64)
 
 
-# Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks).
-CALENDAR_TO_SCHOOL_WEEKS = 52.0 / (DAYS_PER_YEAR / 5)
+# Area capacities are new cases per calendar week; services take cases on the 190 school days (38 weeks):
+# CALENDAR_TO_SCHOOL_WEEKS, from model/steady_state.py (the food support's steady state uses it too).
 
 
 def add_baseline_services(model) -> None:
@@ -87,18 +91,12 @@ def add_baseline_services(model) -> None:
 
 def initial_states(model, rng: np.random.Generator) -> None:
     """Start wellbeing and exposure near their steady state, so the first term is not a warm-up."""
-    c, f, w = model.children, model.families, model.params.group("wellbeing")
-    primary = c.year_group < PRIMARY_YEARS
-    lm = np.where(primary, np.where(~c.female, w["b_boy_primary"], 0.0), np.where(c.female, w["b_girl_secondary"], 0.0))
-    lm = lm + w["b_parent_depressed"] * f.parent_depressed[c.family] + w["b_fsm"] * c.fsm
-    lm = lm + w["b_food_insecure"] * f.food_insecure[c.family]
+    c, f = model.children, model.families
     if model.crime_index is not None:
-        q = model.params.group("neighbourhood")
-        stock = q["p_exposure"] * model.crime_index / max(q["exposure_decay"], 1e-9)
-        c.exposure[:] = np.where(c.year_group >= 7, stock, 0.0)
-        lm = lm + w["b_exposure"] * c.exposure
-    onset = np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
-    c.difficulty[:] = rng.random(c.n) < onset / (onset + w["p_recover"])
+        c.exposure[:] = steady_exposure(c.year_group, model.crime_index, model.params)
+    exposure = c.exposure if model.crime_index is not None else np.zeros(c.n)
+    c.difficulty[:] = rng.random(c.n) < steady_difficulty(c, f, exposure, model.area, model.params,
+                                                           model.capacity_scale)
     f.secure_until[:] = 0
 
 

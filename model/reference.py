@@ -46,7 +46,7 @@ def step_families(model: LocalityModel, day: int, food, wb, referrals: dict[str,
         f, hub = fam.row, fam.hub_school
         insecure, fam.secure_until, fam.food_status, fam.food_until, to_food = food_rule(
             food, day, f, fam.food_insecure, fam.secure_until, fam.food_status, fam.food_until,
-            schools.food_seek_mult[hub] if hub >= 0 else 1.0)
+            schools.food_seek_mult[hub] if hub >= 0 else 1.0, fam.food_onset)
         fam.food_insecure = insecure
         if to_food:
             referrals["family_food"].append(f)
@@ -54,7 +54,7 @@ def step_families(model: LocalityModel, day: int, food, wb, referrals: dict[str,
         (fam.parent_depressed, fam.parent_status, fam.parent_until, fam.help_status, fam.help_until, to_therapy,
          to_help) = parent_rule(wb, food, day, f, before[f], insecure, fam.parent_status, fam.parent_until,
                                 fam.help_status, fam.help_until,
-                                schools.hub_referral_mult[hub] if hub >= 0 else 1.0)
+                                schools.hub_referral_mult[hub] if hub >= 0 else 1.0, fam.parent_onset)
         if to_therapy:
             referrals["parent_mh"].append(f)
         if to_help:
@@ -116,8 +116,8 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
         blurred = child.vision_uncorrected and not child.wears_glasses
         stage = 2 if secondary else (1 if child.year_group >= 3 else 0)
         child.attainment_z += RULES["learning"](learning, present, h, d, blurred,
-                                                 schools.learning_offset_per_day[s], child.at_breakfast, stage,
-                                                 club_share[c])
+                                                 schools.learning_offset_per_day[s, int(child.fsm)],
+                                                 child.at_breakfast, stage, club_share[c])
     model.hungry_today[:] = hungry
     if exposure.use:
         model.exposure_max = float(stock)

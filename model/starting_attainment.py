@@ -9,7 +9,7 @@ The shift per FSM group is each year group's position at the start of the school
 assessed at the end of Years 2, 6 and 11, so the anchors below are end-of-year positions and a year group starts
 where the year below ended (Year 3 at the KS1 position, Year 7 at KS2's); between anchors the positions are
 linear by year group. The learning mechanism moves a cohort, on average, from one start to the next, through
-the area's mean school value added (model/steady_state.py), so the cross-section is the model's steady state.
+the area's value added by phase and FSM group (model/steady_state.py), so the cross-section is the model's steady state.
 - Year 6 (KS2): the area's observed KS2 expected-standard shares (other, disadvantaged), matched exactly.
 - Year 2 (KS1): the area keeps its Year 6 z position; the KS1 share follows from KS1's own national threshold
   (`expected_share_year2`, FACTS §3 [S17]). Simplified: FACTS has no KS1 figure by FSM or for Bradford.

@@ -78,6 +78,8 @@ class FamilyArrays(ArrayStore):
         "food_insecure": np.bool_,
         "secure_until": np.int32,  # day food support's protection ends
         "parent_depressed": np.bool_,
+        "food_onset": np.float32,  # daily probability of becoming food-insecure (its synthesis share, kept)
+        "parent_onset": np.float32,  # daily probability of parent depression onset (likewise)
         "engagement": np.float32,  # with school, 0-1
         "engagement_base": np.float32,
         "distance_services_km": np.float32,

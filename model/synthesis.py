@@ -19,7 +19,14 @@ from .params import ParamTable
 from .schools import SchoolLayout, SchoolSpec, school_layout
 from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
-from .steady_state import centre_by_phase, value_added_offsets
+from .steady_state import (
+    centre_by_phase,
+    expected_progress,
+    food_onset,
+    food_support_rate,
+    parent_support_recovery,
+    value_added_table,
+)
 
 PRIMARY_YEARS = 7  # Reception .. Year 6
 SECONDARY_YEARS = 5  # Year 7 .. Year 11
@@ -39,6 +46,7 @@ class Population:
     n_neighbourhoods: int
     sen_intercepts: tuple[float, float]  # (EHCP, SEN support) log-odds for a non-FSM child
     attainment_shift: np.ndarray  # (year group, FSM) shift of starting z; Reception entrants take row 0
+    value_added: np.ndarray  # (phase, FSM) area value added, z per school year (model/steady_state.py)
 
 
 def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
@@ -101,9 +109,16 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     q_li = np.quantile(depr, 1.0 - area.shares.low_income_households.value)
     families.low_income[:] = (depr > q_li) | families.fsm_eligible
     a_food = solve_intercept(p["b_food_insecure_deprivation"] * depr_std, area.shares.food_insecure_households.value)
-    families.food_insecure[:] = rng.random(nbh.size) < expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
+    p_food = expit(a_food + p["b_food_insecure_deprivation"] * depr_std)
+    families.food_insecure[:] = rng.random(nbh.size) < p_food
     a_dep = solve_intercept(p["b_parent_depression_deprivation"] * depr_std, area.shares.parent_depression.value)
-    families.parent_depressed[:] = rng.random(nbh.size) < expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
+    p_dep = expit(a_dep + p["b_parent_depression_deprivation"] * depr_std)
+    families.parent_depressed[:] = rng.random(nbh.size) < p_dep
+    # each family's onset makes its own probability its steady state (so states keep following deprivation)
+    families.food_onset[:] = food_onset(p_food, food_support_rate(area, params, p_food.sum(), scale), params)
+    need = 1.0 - (1.0 - p_food) * (1.0 - p_dep)
+    extra = parent_support_recovery(area, params, float(p_dep.sum()), float(need.sum()), scale)
+    families.parent_onset[:] = steady_onset(p_dep, params["wellbeing.p_parent_recover"] + extra)
     families.eal[:] = rng.random(nbh.size) < expit(nb_eal[nbh])  # the school's EAL share, in expectation
     eng = np.clip(0.6 - 0.1 * depr_std + rng.normal(0.0, 0.15, nbh.size), 0.05, 0.95)
     families.engagement_base[:] = eng
@@ -129,13 +144,18 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
 
     _centre_school_effects(schools)
     shift = _starting_attainment(children, schools, area, params, rng)
-    va_primary, va_secondary = value_added_offsets(area, params, shift)
-    for s in schools:
-        s.value_added += va_secondary if s.phase == "secondary" else va_primary
-    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift)
+    progress = expected_progress(children, families, np.array([s.attendance_effect for s in schools]), area, params,
+                                 scale)
+    pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift,
+                     value_added_table(children, progress, shift, np.array([s.value_added for s in schools])))
     for s, spec in enumerate(schools):
         spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
     return pop
+
+
+def steady_onset(share: np.ndarray, p_recover: float) -> np.ndarray:
+    """Daily onset probability that makes `share` the steady state of a two-state process with `p_recover`."""
+    return np.minimum(0.5, share / np.maximum(1e-9, 1.0 - share) * p_recover)
 
 
 def draw_send(fsm: np.ndarray, a_ehcp: float, a_ss: float, u: np.ndarray) -> np.ndarray:

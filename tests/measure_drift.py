@@ -1,4 +1,5 @@
-"""Measure the 6-year baseline drift per area (mean z, KS1/KS2/KS4, PA, prevalence by phase): a report, not a test.
+"""Measure the 6-year baseline drift per area (mean z, FSM gap, KS1/KS2/KS4, PA, prevalence by phase, MHST starts
+per team-year): a report, not a test.
 
 Usage: .venv/bin/python tests/measure_drift.py [--pupils 6000] [--years 6] [AREA ...]
 """
@@ -39,6 +40,12 @@ def run(area: str, pupils: int, years: int, seed: int = 7) -> list[dict]:
     m.recorder.year_end = snap
     start_z = float(m.children.attainment_z.mean())
     m.run()
+    ds = m.results()
+    mhst = ds["service_kind"].values == "mhst"
+    starts = ds["started"].values[:, mhst].sum(axis=1).reshape(years, -1).sum(axis=1)
+    team_years = m.area.capacity.mhst_teams.value * m.capacity_scale
+    for row, n in zip(rows, starts, strict=True):
+        row["mhst"] = float(n / team_years) if team_years > 0 else float("nan")
     return [{"start_z": start_z, "profile_att": m.area.observed.attendance_rate.value}, *rows]
 
 
@@ -48,7 +55,7 @@ def main() -> None:
     ap.add_argument("--pupils", type=int, default=6000)
     ap.add_argument("--years", type=int, default=6)
     a = ap.parse_args()
-    keys = ("mean_z", "att", "gap_z", "ks1", "ks2", "ks4", "pa", "mh_prim", "mh_sec")
+    keys = ("mean_z", "att", "gap_z", "ks1", "ks2", "ks4", "pa", "mh_prim", "mh_sec", "mhst")
     print("| area | start z | profile att | " + " | ".join(f"{k} y1 -> y{a.years} (max dev)" for k in keys) + " |")
     print("|---" * (len(keys) + 3) + "|")
     for area in a.areas:

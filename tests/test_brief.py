@@ -232,3 +232,54 @@ def test_bad_input_gives_one_clear_message(made, tmp_path):
     res = runner.invoke(app, ["brief", str(tmp_path / "comparison.nc")])
     assert res.exit_code == 2 and "not a readable NetCDF file" in res.output
     assert not list(tmp_path.glob("brief_*"))
+
+
+def test_how_sure_links_the_evidence_page_and_the_trials_behind_the_intervention(made, tmp_path):
+    """Numbers in the brief's evidence and trial lines are recomputed from the evidence and trial files."""
+    import shutil
+
+    import pandas as pd
+
+    folder, html, _ = made
+    flat = re.sub(r"\s+", " ", html)
+    assert "No evidence page has been made for Keighley Central" in flat  # nothing in the outputs folder yet
+    assert "not yet run (actlocally trial magic_breakfast)" in flat
+    assert "not yet run (actlocally trial breakfast_in_the_classroom)" in flat
+    assert "nyc_community_schools" not in flat  # anchors the hub, not this scenario's clubs
+
+    out = tmp_path / "out"
+    shutil.copytree(folder, out / folder.name, ignore=shutil.ignore_patterns("runs.zarr"))
+    res = runner.invoke(app, ["trial", "magic_breakfast", "--replicates", "2", "--pupils", "8000", "--workers", "0",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evidence", "keighley_central", "--draws", "5", "--pupils", "800", "--trials",
+                              "breakfast_in_the_classroom", "--trial-replicates", "2", "--trial-pupils", "8000",
+                              "--workers", "0", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    brief = brief_data(out / folder.name, "club")
+    text = re.sub(r"\s+", " ", render_html(brief, made="now"))
+
+    evidence = pd.read_csv(out / "evidence" / "keighley_central" / "evidence.csv")
+    targets, trials = evidence[evidence["kind"] == "target"], evidence[evidence["kind"] == "trial"]
+    assert (f"The model reproduces {int(targets['pass'].sum())} of {len(targets)} of Keighley Central's observed "
+            f"figures and {int(trials['pass'].sum())} of {len(trials)} published trial results") in text
+    assert 'href="../evidence/keighley_central/evidence.html"' in text
+    assert (out / folder.name / "../evidence/keighley_central/evidence.html").resolve().is_file()
+
+    def cells(row) -> str:
+        g = lambda x: f"{x:.3g}"  # noqa: E731
+        return (f'<td class="n">{g(row["published"])}</td> <td class="n">{g(row["model"])} ({g(row["model_lo"])} to '
+                f'{g(row["model_hi"])})</td><td>{"yes" if row["inside"] else "no"}</td>')
+
+    mb = pd.read_csv(out / "trials" / "magic_breakfast" / "trial.csv")  # from `actlocally trial`
+    bic = trials.rename(columns={"pass": "inside"})  # from the evidence page: that trial has no trial.csv
+    for _, row in pd.concat([mb, bic]).iterrows():
+        assert cells(row) in text, cells(row)
+    reproduced = int(mb["inside"].sum() + bic["inside"].sum())
+    assert f"{reproduced} of {len(mb) + len(bic)} trial outcomes reproduced" in text
+    assert "trials/magic_breakfast/trial.csv" in text and "evidence/keighley_central/evidence.csv" in text
+    assert [a.trial for a in brief.anchors] == ["breakfast_in_the_classroom", "magic_breakfast"]
+
+    (out / "evidence" / "keighley_central" / "evidence.csv").write_text("kind\ntarget\n")
+    damaged = re.sub(r"\s+", " ", render_html(brief_data(out / folder.name, "club"), made="now"))
+    assert "An evidence page was found but" in damaged and "no column(s) name, pass" in damaged

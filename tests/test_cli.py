@@ -113,7 +113,7 @@ def test_bench_json_has_the_documented_keys():
     assert res.exit_code == 0, res.output
     fig = json.loads(res.output)
     for key in ("pupils", "days", "build_s", "run_s", "ns_per_child_day", "reference_ns_per_child_day",
-                "speedup_vs_reference", "bytes_per_child", "run_s_contended"):
+                "speedup_vs_reference", "bytes_per_child", "run_s_contended", "run_s_one_thread_contended"):
         assert key in fig
     assert fig["days"] == 190 and 1900 <= fig["pupils"] <= 2100
     assert fig["bytes_per_child"] < 200

@@ -216,3 +216,40 @@ def test_actlocally_serve_starts_and_refuses_a_busy_port(tmp_path):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_other_commands_results_are_found_by_their_files_and_damage_is_one_line(tmp_path):
+    from actlocally.experiments.explorer import found
+
+    pf = tmp_path / "any_name" / "portfolio.csv"
+    pf.parent.mkdir()
+    pd.DataFrame({"allocation": ["b", "a", "c"], "interventions": ["x", "y", "z"], "placements": [2, 1, 1],
+                  "cost_gbp_planned": [20.0, 10.0, 30.0], "pareto": [True, True, False], "robust": [False, True, False],
+                  "persistent_absence_pp_mean": [-0.2, -0.1, 0.0], "persistent_absence_pp_worst_decile": [0, 0, 0],
+                  "days_attended_mean": [1.0, 2.0, 3.0], "area": "holme_wood"}).to_csv(pf, index=False)
+    (pf.parent / "pareto.png").write_bytes(b"\x89PNG")
+    ev = tmp_path / "evidence" / "holme_wood" / "evidence.csv"
+    ev.parent.mkdir(parents=True)
+    rows = [("target", "attendance", True), ("trial", "magic_breakfast.ks1_attainment", False),
+            ("trial", "nyc_community_schools.chronic_absence", True)]
+    pd.DataFrame([{"kind": k, "name": n, "description": n, "published": 1.0, "model": 1.0, "model_lo": 0.5,
+                   "model_hi": 1.5, "pass": p, "used": "checked only", "source": "S"} for k, n, p in rows]
+                 ).to_csv(ev, index=False)
+    (pf, ev) = (found.portfolios(tmp_path)[0], found.evidence_pages(tmp_path)[0])
+    assert (pf.area, ev.area) == ("holme_wood", "holme_wood") and found.for_area([pf], "bradford") == []
+    front = found.pareto_front(pf)
+    assert list(front["allocation"]) == ["a", "b"]  # the Pareto rows, cheapest first
+    assert list(found.shown_front(front).columns) == ["allocation", "interventions", "placements",
+                                                       "planned cost a year", "persistent_absence_pp", "robust"]
+    shown, left_out = found.verdicts(ev, {"breakfast_club"})
+    assert list(shown["name"]) == ["attendance", "magic_breakfast.ks1_attainment"] and left_out == 1
+    assert list(shown["verdict"]) == ["pass", "fail"] and list(shown["anchors"]) == ["", "breakfast_club"]
+    ev.table.write_text("kind,name\ntrial,x\n")
+    with pytest.raises(found.Damaged, match="no column"):
+        found.verdicts(ev, set())
+    ev.table.write_bytes(b"\xff\x00\xfe")
+    with pytest.raises(found.Damaged, match=str(ev.table)):
+        found.verdicts(ev, set())
+    (pf.folder / "pareto.png").unlink()
+    with pytest.raises(found.Damaged, match="without pareto.png"):
+        found.pareto_image(pf)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from actlocally.experiments.cli import app
 from actlocally.experiments.explorer.app import make_app
 from actlocally.experiments.explorer.runs import RunSettings
 from actlocally.model.errors import InputError
 from actlocally.model.scenario import load_scenario
+from typer.testing import CliRunner
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 NAME = "tiny_club"
@@ -42,11 +44,30 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def strategist_outputs(tmp_path_factory):
+    """An outputs folder holding what a strategist's other commands write there: a portfolio and an evidence page
+    for Keighley Central, from the real commands on a small population."""
+    outputs = tmp_path_factory.mktemp("outputs")
+    runner = CliRunner()
+    res = runner.invoke(app, ["portfolio", "keighley_central", "--budget", "120000", "--out", "kc_small",
+                              "--interventions", "breakfast_club,service_hub", "--schools", "phase == 'primary'",
+                              "--objective", "persistent_absence_pp,child_difficulty_pp", "--replicates", "2",
+                              "--seed", "5", "--pupils", "300", "--population", "4", "--generations", "2",
+                              "--workers", "0", "--posterior", "none", "--root", str(outputs)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evidence", "keighley_central", "--draws", "5", "--pupils", "800", "--trials",
+                              "magic_breakfast,place2be_counselling", "--trial-replicates", "2", "--trial-pupils",
+                              "8000", "--workers", "0", "--out", str(outputs)])
+    assert res.exit_code == 0, res.output
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def server(strategist_outputs):
     """The explorer on a free localhost port, in a thread of this process; stopped after the module."""
     import uvicorn
 
-    outputs = tmp_path_factory.mktemp("outputs")
+    outputs = strategist_outputs
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -133,6 +154,9 @@ def test_compose_run_compare_share_and_bad_input(server, browser, tmp_path):
         page.click("#dl_brief_html")
     assert "<html" in Path(dl.value.path()).read_text()[:500].lower() and (folder / f"brief_{NAME}.pdf").is_file()
 
+    # The portfolio's Pareto set and the evidence verdicts for this area, found in outputs/ by their files.
+    _portfolio_and_evidence(page, outputs, tmp_path)
+
     # The share link opens the same form in a new page.
     shared = page.url
     other = context.new_page()
@@ -181,3 +205,47 @@ def test_compose_run_compare_share_and_bad_input(server, browser, tmp_path):
     assert links and all(u.startswith((base, "data:")) for u in links), links  # no CDN: every asset is the app's
     context.close()
     print(f"browser flow {time.monotonic() - started:.1f} s; screenshots in {tmp_path}")
+
+
+def _portfolio_and_evidence(page, outputs: Path, tmp_path: Path) -> None:
+    """The Pareto chart and set, and the evidence verdicts, appear with their downloads; a damaged file is a message."""
+    page.wait_for_selector("#pareto-img", timeout=30_000)
+    page.wait_for_selector("#table_front table")
+    portfolio = pd.read_csv(outputs / "kc_small" / "portfolio.csv")
+    front = portfolio[portfolio["pareto"]].sort_values(["cost_gbp_planned", "allocation"])
+    with page.expect_download() as dl:
+        page.click("#csv_front")
+    got = pd.read_csv(dl.value.path())
+    assert list(got["allocation"]) == list(front["allocation"])
+    assert got["cost_gbp_planned"].tolist() == pytest.approx(front["cost_gbp_planned"].tolist(), rel=1e-12)
+    for name in front["allocation"]:
+        assert name in page.inner_text("#table_front")
+    with page.expect_download() as dl:
+        page.click("#dl_pareto_png")
+    assert Path(dl.value.path()).read_bytes() == (outputs / "kc_small" / "pareto.png").read_bytes()
+
+    page.wait_for_selector("#table_evidence table")
+    evidence = pd.read_csv(outputs / "evidence" / "keighley_central" / "evidence.csv")
+    targets = evidence[evidence["kind"] == "target"]
+    club = evidence[evidence["name"].str.startswith("magic_breakfast.")]  # anchors breakfast_club: shown
+    shown = page.inner_text("#table_evidence")
+    assert "place2be" not in shown.lower()  # anchors the MHST, which this scenario does not use
+    with page.expect_download() as dl:
+        page.click("#csv_evidence")
+    got = pd.read_csv(dl.value.path())
+    assert list(got["name"]) == list(targets["name"]) + list(club["name"])
+    assert list(got["verdict"]) == ["pass" if p else "fail" for p in pd.concat([targets, club])["pass"]]
+    passed = int(got["verdict"].eq("pass").sum())
+    assert f"passes {passed} of {len(got)} checks shown" in page.inner_text("#evidence-note")
+    assert "2 trial row(s) for other interventions" in page.inner_text("#evidence-note")
+    assert {"calibration", "checked only"} >= set(got["used"]) and "EEF project page" in shown
+    page.screenshot(path=tmp_path / "compare_portfolio_evidence.png", full_page=True)
+
+    # A damaged evidence file: one line in the card, the rest of the page stays.
+    path = outputs / "evidence" / "keighley_central" / "evidence.csv"
+    good = path.read_bytes()
+    path.write_text("kind,name\ntarget,x\n")
+    page.wait_for_function("document.getElementById('evidence-note').textContent.includes('no column')",
+                           timeout=15_000)
+    assert "Traceback" not in page.inner_text("body") and page.is_visible("#pareto-img")
+    path.write_bytes(good)

@@ -111,7 +111,12 @@ def annual_cost(kind: str, m: LocalityModel, iv) -> float:
     return {"breakfast_club": lambda: m.children.breakfast_enrolled.sum() * p.cost_gbp_per_place_year,
             "glasses_in_classes": lambda: picked.sum() * p.cost_gbp_per_pupil_year,
             "mental_health_support_team": lambda: p.teams * p.cost_gbp_per_team_year * scale,
-            "service_hub": lambda: len(iv.schools) * p.cost_gbp_per_year * scale}[kind]()
+            "service_hub": lambda: len(iv.schools) * p.cost_gbp_per_year * scale,
+            "tuition": lambda: iv.reached(m).sum() * p.sessions * p.hours_per_session * p.cost_gbp_per_tutor_hour
+            / p.group_size,
+            "parental_engagement": lambda: len(iv.schools) * p.cost_gbp_per_school_year * scale
+            + len(np.unique(m.children.family[iv.reached(m)])) * p.mailings_per_year * p.cost_gbp_per_mailing,
+            }[kind]()
 
 
 INTERVENTIONS = {
@@ -120,6 +125,8 @@ INTERVENTIONS = {
     "mental_health_support_team": {"type": "mental_health_support_team", "teams": 2},
     "service_hub": {"type": "service_hub", "schools": [HUB_SCHOOL], "referral_multiplier": 3.0,
                     "food_seek_multiplier": 3.0},
+    "tuition": {"type": "tuition"},
+    "parental_engagement": {"type": "parental_engagement"},
 }
 
 
@@ -186,6 +193,16 @@ def test_nothing_changes_before_start_day_and_the_effect_appears_after(scenario_
         assert float(dl["referrals"].sel(service=new).sum()) > 0
         assert float(dl["referrals"].sel(service=child_mh).sum()) > float(db["referrals"].sel(
             service=[s.name for s in base.services.of_category("child_mh")]).sum())
+    elif kind == "tuition":  # a tutored pupil who attended a session gained; nobody else changed
+        went = late.tuition.hours_year > 0
+        assert went.any() and not went[~iv.reached(late)].any()
+        assert (late.children.attainment_z[went] > base.children.attainment_z[went]).all()
+        assert np.array_equal(late.children.attainment_z[~iv.reached(late)], base.children.attainment_z[
+            ~iv.reached(late)])
+    elif kind == "parental_engagement":
+        assert (late.families.engagement[iv.family_reached] > base.families.engagement[iv.family_reached]).all()
+        assert np.array_equal(late.families.engagement[~iv.family_reached],
+                              base.families.engagement[~iv.family_reached])
     else:
         at_hub = late.families.hub_school >= 0
         assert at_hub.any() and (base.families.hub_school < 0).all()

@@ -114,7 +114,9 @@ def test_persistent_absence_definition():
 
 def test_difficulty_lowers_attendance_and_learning(scenario_factory):
     """b_difficulty makes a child in difficulty miss days it would have attended (no one else changes); each such
-    day costs its learning except the catch-up share: z_per_day * efficiency * (1 - catch_up_share)."""
+    day costs its learning except the catch-up share: z_per_day * efficiency * (1 - catch_up_share). The area's
+    value added by phase and FSM group is solved from the attendance rule (model/steady_state.py), so each day
+    also adds the difference of the child's school's daily offsets."""
     still = {"attendance.b_peer": 0.0, "attendance.b_absent_yesterday": 0.0}  # so days do not couple
     with_b = LocalityModel(scenario_factory(parameters={**still, "attendance.b_difficulty": -0.7}))
     without = LocalityModel(scenario_factory(parameters={**still, "attendance.b_difficulty": 0.0}))
@@ -140,6 +142,8 @@ def test_difficulty_lowers_attendance_and_learning(scenario_factory):
     absence = absent_days / difficulty_days
     share_lost = lost_days / (difficulty_days - absent_days)
     assert 0.5 * absence * (np.exp(0.7) - 1) < share_lost <= absence * (np.exp(0.7) - 1)
+    va = without.school_arrays.value_added_per_day - with_b.school_arrays.value_added_per_day  # (school, FSM)
+    expected += 120 * va[c.school, c.fsm.astype(int)]
     np.testing.assert_allclose(without.children.attainment_z.astype(float) - c.attainment_z, expected, atol=1e-4)
 
 

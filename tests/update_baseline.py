@@ -31,6 +31,10 @@ INTERVENTIONS: dict[str, list[dict]] = {
     "service_hub": [{"type": "service_hub", "schools": "all",
                      "services": ["camhs", "early_help", "food_support", "talking_therapies", "youth_service"]}],
     "glasses_in_classes": [{"type": "glasses_in_classes", "schools": "phase == 'primary'"}],
+    "supervised_toothbrushing": [{"type": "supervised_toothbrushing", "schools": "phase == 'primary'"}],
+    "holiday_activities_and_food": [{"type": "holiday_activities_and_food", "schools": "all"}],
+    "tuition": [{"type": "tuition", "schools": "all"}],
+    "parental_engagement": [{"type": "parental_engagement", "schools": "all"}],
 }
 PUPILS = 800
 

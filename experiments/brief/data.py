@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from actlocally.experiments.brief.anchors import Anchor, EvidenceLink, find_anchors, find_evidence
 from actlocally.experiments.brief.evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
 from actlocally.experiments.brief.meta import plain_meta, scenario_title
 from actlocally.experiments.brief.sources import (
@@ -183,6 +184,8 @@ class Brief:
     meta: dict[str, str]
     effects: xr.Dataset = dataclasses.field(repr=False)
     summary: pd.DataFrame = dataclasses.field(repr=False)
+    evidence: EvidenceLink | None = None  # the area's evidence page, if made (experiments/brief/anchors.py)
+    anchors: list[Anchor] = dataclasses.field(default_factory=list)  # trials behind each intervention
 
     @property
     def months_words(self) -> str:
@@ -380,4 +383,5 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
         params=[p for iv in interventions for p in iv.params],
         overrides=overrides,
         figures=area_figures(area) if area else [], model_params=model_assumption_count(), meta=meta,
-        effects=effects.sel(scenario=name), summary=table)
+        effects=effects.sel(scenario=name), summary=table, evidence=find_evidence(area_name, folder),
+        anchors=find_anchors([(iv.label, iv.kind) for iv in interventions], folder, area_name))

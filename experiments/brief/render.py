@@ -11,6 +11,7 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
+from actlocally.experiments.brief.anchors import figure
 from actlocally.experiments.brief.charts import all_charts
 from actlocally.experiments.brief.data import GROUP_WORDS, Brief, Number, brief_data
 from actlocally.experiments.brief.meta import plain_date
@@ -43,6 +44,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = _words
     env.filters["per"] = lambda metric: METRIC[metric].per
+    env.globals["fig"] = figure
     return env
 
 

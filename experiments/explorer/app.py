@@ -7,12 +7,12 @@ failure is shown as one line and the app stays up.
 from __future__ import annotations
 
 import asyncio
-import base64
 from pathlib import Path
 
 from actlocally.experiments.explorer import charts, results
 from actlocally.experiments.explorer.compose import Composer
 from actlocally.experiments.explorer.form import decode_query, default_data, from_toml, to_toml
+from actlocally.experiments.explorer.others import others_server
 from actlocally.experiments.explorer.page import first_cards, page
 from actlocally.experiments.explorer.runs import Cancelled, Progress, RunSettings, one_line, run_scenario
 from actlocally.experiments.explorer.schools import schools_or_error
@@ -264,21 +264,7 @@ def compare_server(input, output, settings: RunSettings) -> None:
     def dl_nc():
         return str(finished().folder / "comparison.nc")
 
-    @render.ui
-    def extras():
-        found = results.extras(finished().folder)
-        parts = []
-        if "pareto" in found:
-            p = found["pareto"]
-            mime = "image/svg+xml" if p.suffix == ".svg" else "image/png"
-            src = f"data:{mime};base64,{base64.b64encode(p.read_bytes()).decode()}"
-            parts.append(ui.card(ui.card_header("Portfolio: Pareto chart"), ui.img(src=src, style="max-width:100%")))
-        if "evidence" in found:
-            import pandas as pd
-
-            parts.append(ui.card(ui.card_header("Evidence verdicts"),
-                                 ui.HTML(pd.read_csv(found["evidence"]).to_html(index=False, escape=True))))
-        return ui.div(*parts)
+    others_server(input, output, settings.outputs, finished, arm)
 
 
 def _table(output, key: str, make) -> None:

@@ -26,6 +26,8 @@ from pydantic import ValidationError
 
 TOP_FIELDS = ("name", "area", "years", "seed", "pupils")
 SKIP = {"type"}  # the slot's kind, chosen when it is added
+YEAR_CHOICES = tuple(str(y) for y in range(12))  # a list of year groups (0 = Reception ... 11 = Year 11)
+BOOL_CHOICES = ("false", "true")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +55,10 @@ def _kind(annotation: Any) -> tuple[str, tuple[str, ...], bool]:
         return "schools", (), optional
     if origin is Literal:
         return "select", tuple(str(a) for a in args), optional
+    if annotation is bool:
+        return "select", BOOL_CHOICES, optional
     if origin is list:
-        return "multi", tuple(KINDS), optional
+        return "multi", YEAR_CHOICES if args == (int,) else tuple(KINDS), optional
     if annotation in (int, float):
         return "number", (), optional
     return "text", (), optional
@@ -75,6 +79,8 @@ def intervention_fields(kind: str) -> list[FieldSpec]:
             lo, hi = extra["prior"]
             help_text = f"{extra['unit']}; prior {lo:g} to {hi:g}; source: {extra['source']}"
         default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if choices in (YEAR_CHOICES, BOOL_CHOICES) and default is not None:  # as the widget shows it
+            default = [str(y) for y in default] if choices == YEAR_CHOICES else str(default).lower()
         out.append(FieldSpec(name, widget, default, help_text, choices, optional or default is None))
     return out
 
@@ -108,6 +114,10 @@ def intervention_entry(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             v = list(v)
         if v == spec.default and spec.kind != "schools":
             continue  # the scenario file stays as short as one written by hand
+        if spec.choices == YEAR_CHOICES:
+            v = [int(y) for y in v]
+        elif spec.choices == BOOL_CHOICES:
+            v = v == "true"
         entry[spec.name] = v
     return entry
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actlocally.experiments.explorer.form import FieldSpec, format_parameters, intervention_fields
+from actlocally.experiments.explorer.others import others_ui
 from actlocally.model.area import available_areas
 from actlocally.model.interventions.registry import REGISTRY
 from shiny import ui
@@ -53,6 +54,8 @@ def help_line(text: str) -> ui.Tag | str:
 def _text_value(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # a yes/no setting's select shows "true" / "false"
+        return str(value).lower()
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)
@@ -81,8 +84,8 @@ def _field(slot: int, spec: FieldSpec, value: Any, school_names: list[str]) -> u
     if spec.kind == "select":
         widget = ui.input_select(iid, label, list(spec.choices), selected=_text_value(value or spec.default))
     elif spec.kind == "multi":
-        widget = ui.input_selectize(iid, label, list(spec.choices), selected=list(value or spec.default or []),
-                                    multiple=True)
+        chosen = [str(v) for v in (value or spec.default or [])]  # year groups arrive as numbers from a file
+        widget = ui.input_selectize(iid, label, list(spec.choices), selected=chosen, multiple=True)
     else:
         widget = ui.input_text(iid, label, _text_value(value if value is not None else spec.default),
                                placeholder="blank: default" if spec.optional else None)
@@ -184,7 +187,7 @@ def compare_tab() -> ui.Tag:
         _chart("terms", "Persistent absence by term", "320px", table=False),
         ui.card(ui.card_header("Cost per outcome (all scenarios of the comparison)"), ui.output_table("table_cost"),
                 ui.download_button("csv_cost", "Table as CSV", class_="btn-sm"), id="card_cost"),
-        ui.output_ui("extras"),
+        others_ui(),
     )
 
 

@@ -8,6 +8,7 @@ command line agree. Each chart is drawn from the same DataFrame its CSV download
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -183,11 +184,16 @@ def terms(f: Finished, scenario: str, var: str = "persistent_absence_rate") -> p
     return pd.DataFrame(rows)
 
 
-def extras(folder: Path) -> dict[str, Path]:
-    """Optional results other commands may leave beside a comparison: a portfolio's Pareto chart, an evidence page."""
-    found = {}
-    for key, patterns in (("pareto", ("pareto*.svg", "pareto*.png")), ("evidence", ("evidence*.csv",))):
-        hits = sorted(p for pat in patterns for p in folder.glob(pat))
-        if hits:
-            found[key] = hits[0]
-    return found
+def area_of(f: Finished, scenario: str) -> str:
+    """The area a scenario ran on, by its profile's name (as portfolios and evidence pages record it)."""
+    if "area_profile_json" in f.ds.coords:
+        return str(json.loads(str(f.ds["area_profile_json"].sel(scenario=scenario).values)).get("name", ""))
+    return str(f.ds["area"].sel(scenario=scenario).values)
+
+
+def kinds_of(f: Finished, scenario: str) -> set[str]:
+    """The intervention types a scenario used (registry names), from its stored scenario JSON."""
+    if "scenario_json" not in f.ds.variables and "scenario_json" not in f.ds.coords:
+        return set()
+    raw = json.loads(str(f.ds["scenario_json"].sel(scenario=scenario).values))
+    return {str(e.get("type")) for e in raw.get("interventions", []) if isinstance(e, dict)}

@@ -56,6 +56,7 @@ def portfolio_table(search: PortfolioSearch) -> pd.DataFrame:
     table["pareto"] = _front(mean_F)
     table["robust"] = _front(worst_F)
     table["budget_gbp"] = search.budget_gbp
+    table["area"] = search.space.baseline.area_profile.name  # lets the explorer show an area's portfolios
     return table.sort_values(["cost_gbp_planned", "allocation"]).reset_index(drop=True)
 
 

@@ -119,3 +119,7 @@ class Intervention:
     def reached(self, model: Any) -> np.ndarray:
         """Boolean mask of children this intervention reaches (for reach figures); none before it starts."""
         return np.zeros(model.children.n, bool)
+
+    def targeted(self, model: Any) -> np.ndarray:
+        """Children its rule makes eligible, reached or not (a pupil- or household-level trial compares the two)."""
+        return self.reached(model)

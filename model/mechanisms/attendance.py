@@ -103,6 +103,7 @@ def refresh_fixed_logit(model) -> None:
     fixed_logit(c.year_group, c.school, c.propensity, c.fsm, c.send, model.school_arrays.attendance_effect,
                 a["a0"], a["a_secondary"], a["a_year_secondary"], a["b_fsm"], a["b_sen_support"], a["b_ehcp"],
                 model.attendance_fixed)
+    model.attendance_fixed += model.attendance_shift  # interventions' per-child log-odds (supervised toothbrushing)
     model.class_id[:] = c.school.astype(np.int32) * N_YEAR_GROUPS + c.year_group
     model.class_size[:] = np.bincount(model.class_id, minlength=model.class_size.size)
 

@@ -54,7 +54,8 @@ FEMALE, FSM, OLDER, SECONDARY, BLURRED, KS2 = 1, 2, 4, 8, 16, 32
 # The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
 FamilyDay = namedtuple("FamilyDay", (
     "food_insecure", "secure_until", "food_status", "food_until", "hub_school", "parent_depressed", "parent_status",
-    "parent_until", "help_status", "help_until", "engagement", "engagement_base",  # the first 12: FamilyArrays
+    "parent_until", "help_status", "help_until", "engagement", "engagement_base", "food_onset", "parent_onset",
+    # the first 14: FamilyArrays
     "state", "food_refs", "therapy_refs", "help_refs"))
 ChildDay = namedtuple("ChildDay", (
     "family", "facts", "school", "class_id", "fixed",
@@ -93,7 +94,7 @@ def _families_range(start, end, day, fs, sd, food, wb):
     reference to the array at each read (measured 2.7x slower).
     """
     (food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed, parent_status, parent_until,
-     help_status, help_until, _, _, fam_state, food_refs, therapy_refs, help_refs) = fs
+     help_status, help_until, _, _, food_onset, parent_onset, fam_state, food_refs, therapy_refs, help_refs) = fs
     seek_mult, hub_referral_mult = sd.food_seek_mult, sd.hub_referral_mult
     n_food = 0
     n_t = 0
@@ -106,7 +107,7 @@ def _families_range(start, end, day, fs, sd, food, wb):
         was_insecure, status = food_insecure[f], food_status[f]
         insecure, secure, new_status, until, to_food = food_row(
             food, day, f, was_insecure, secure_until[f], status, food_until[f] if status == IN_SUPPORT else 0,
-            seek_mult[hub] if hub >= 0 else 1.0)
+            seek_mult[hub] if hub >= 0 else 1.0, food_onset[f])
         if insecure != was_insecure:
             food_insecure[f] = insecure
         if new_status != status:  # support ended (protection starts) or referred
@@ -118,7 +119,7 @@ def _families_range(start, end, day, fs, sd, food, wb):
         after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
             wb, food, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
             h_status, help_until[f] if h_status == IN_SUPPORT else 0,
-            hub_referral_mult[hub] if hub >= 0 else 1.0)
+            hub_referral_mult[hub] if hub >= 0 else 1.0, parent_onset[f])
         if after != before:
             parent_depressed[f] = after
         if new_p_status != p_status:
@@ -228,7 +229,8 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         n_hungry_girls += h & ((fact & FEMALE) != 0)
         # learning
         stage = 2 if secondary else (1 if (fact & KS2) != 0 else 0)
-        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0, value_added[s],
+        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0,
+                                        value_added[s, np.uintp((fact & FSM) != 0)],
                                         at_breakfast[i], stage, club_share[c])
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
@@ -311,7 +313,7 @@ def step_day_in_parallel(model, day: int) -> None:
 def family_day(model) -> FamilyDay:
     """The family arrays the family pass reads and writes, with its three referral lists."""
     f = model.families
-    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:12]), model.family_state, model.family_buffer,
+    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:14]), model.family_state, model.family_buffer,
                      model.family_buffer2, model.family_buffer3)
 
 

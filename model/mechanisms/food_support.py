@@ -1,8 +1,10 @@
 """Mechanism 6, food support: food-insecure families seek support (more often via a hub); support secures them.
 
-Simplified: food security is a two-state process per family with natural recovery and an onset rate set so
-that the area's food-insecurity share is the steady state; support holds a family secure while it lasts and
-for `secure_days_after_support` school days after.
+Simplified: food security is a two-state process per family with natural recovery and a family's own onset
+rate (`families.food_onset`, set at synthesis so the family's probability of insecurity there, which follows
+its deprivation, is its steady state: the area's share holds and insecurity stays with deprivation rather than
+spreading evenly over a run); support holds a family secure while it lasts and for `secure_days_after_support`
+school days after.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from ..rng import uniform
 from ..state import IN_SUPPORT, NONE, WAITING
 from .records import make_record, record_type
 
-FoodArgs = record_type("FoodArgs", "food", ("key", "p_onset", "secure_days", "has_service"), __name__)
+FoodArgs = record_type("FoodArgs", "food", ("key", "secure_days", "has_service"), __name__)
 
 
 @njit(cache=True, inline="always")
-def food_row(a, day, f, insecure, secure_until, status, until, seek_mult):
+def food_row(a, day, f, insecure, secure_until, status, until, seek_mult, p_onset):
     """One family's support ending, food-security transition and seeking support.
 
-    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1; `a`: a `FoodArgs`) and
+    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1; `p_onset`: its daily onset
+    probability; `a`: a `FoodArgs`) and
     returns the new (insecure, secure_until, status, until, referred today).
     """
     if status == IN_SUPPORT:
@@ -31,7 +34,7 @@ def food_row(a, day, f, insecure, secure_until, status, until, seek_mult):
     if insecure:
         threshold = a.p_recover
     elif day >= secure_until:
-        threshold = a.p_onset
+        threshold = p_onset
     else:
         threshold = -1.0
     if uniform(a.key, day, f, 0) < threshold:
@@ -43,10 +46,7 @@ def food_row(a, day, f, insecure, secure_until, status, until, seek_mult):
 
 
 def food_args(model) -> FoodArgs:
-    """The food group's parameters (Early Help's too), the stream key, the onset rate that makes the area's
-    food-insecurity share the steady state, and whether a food service exists."""
+    """The food group's parameters (Early Help's too), the stream key and whether a food service exists."""
     q = model.params.group("food")
-    share = model.area.shares.food_insecure_households.value
     return make_record(FoodArgs, q, key=model.streams["food_support"],
-                       p_onset=min(0.5, share / max(1e-9, 1.0 - share) * q["p_recover"]),
                        secure_days=int(q["secure_days_after_support"]), has_service=model.services.has("family_food"))

@@ -63,12 +63,14 @@ def class_club_share(model) -> np.ndarray:
 
 
 def daily_offset(params, value_added_per_day: np.ndarray, secondary: np.ndarray) -> np.ndarray:
-    """Each school's daily z offset: its value added per day less the national average pupil's daily progress in
-    the school's phase, so `learning_row` needs no phase argument: `z_per_day * (gain - ref) + va` is
-    `z_per_day * gain + (va - z_per_day * ref)`."""
+    """Each school's daily z offset (by FSM group where `value_added_per_day` is (school, FSM)): its value added
+    per day less the national average pupil's daily progress in the school's phase, so `learning_row` needs no
+    phase argument: `z_per_day * (gain - ref) + va` is `z_per_day * gain + (va - z_per_day * ref)`."""
     q = params.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
     catch_up = q["catch_up_share"]
     ref_att = np.where(secondary, q["reference_attendance_secondary"], q["reference_attendance_primary"])
     reference = q["reference_efficiency"] * (ref_att + (1.0 - ref_att) * catch_up)
+    if value_added_per_day.ndim == 2:  # (school, FSM group)
+        reference = reference[:, None]
     return value_added_per_day - z_per_day * reference

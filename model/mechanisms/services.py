@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 from scipy.special import logit
 
-from ..rng import uniform, uniforms_for
+from ..rng import uniform
 from ..state import IN_SUPPORT, NONE
 
 # category -> (array store on the model, field prefix, field that says the client still needs help)
@@ -116,12 +116,27 @@ def balk(service, model, ids: np.ndarray, day: int) -> np.ndarray:
     p_join = 1.0 / (1.0 + wait / half)
     if p_join >= 1.0:
         return ids
-    u = uniforms_for(model.streams[f"referral:{service.name}"], day, ids.astype(np.int64))
-    join = u < p_join
     store_name, prefix, _ = CATEGORIES[service.category]
-    getattr(getattr(model, store_name), f"{prefix}_status")[ids[~join]] = NONE
-    service.stats["balked"] += int((~join).sum())
-    return ids[join]
+    joined = _join(model.streams[f"referral:{service.name}"], day, ids, p_join,
+                   getattr(getattr(model, store_name), f"{prefix}_status"))
+    service.stats["balked"] += int(ids.size - joined.size)
+    return joined
+
+
+@njit(cache=True)
+def _join(key, day, ids, p_join, status):
+    """The referrals `ids` whose uniform (lane 0 of row i: as `uniforms_for`) is below `p_join`, in order; the others
+    go back to NONE. One call, where numpy's steps took ~15 us a referral list (issue 19)."""
+    out = np.empty_like(ids)
+    n = 0
+    for j in range(ids.shape[0]):
+        i = ids[j]
+        if uniform(key, day, np.int64(i), 0) < p_join:
+            out[n] = i
+            n += 1
+        else:
+            status[i] = NONE
+    return out[:n]
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")

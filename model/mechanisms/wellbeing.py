@@ -20,7 +20,7 @@ from .records import make_record, record_type
 
 WellbeingArgs = record_type(
     "WellbeingArgs", "wellbeing",
-    ("key", "parent_key", "onset_bound", "p_parent_onset", "has_therapy", "has_help"), __name__)
+    ("key", "parent_key", "onset_bound", "has_therapy", "has_help"), __name__)
 
 
 @njit(cache=True, inline="always")
@@ -65,11 +65,12 @@ def child_wellbeing_row(a, day, i, secondary, female, fsm, exposure, difficulty,
 
 @njit(cache=True, inline="always")
 def parent_wellbeing_row(a, q, day, f, depressed, food_insecure, parent_status, parent_until, help_status, help_until,
-                         mult):
+                         mult, p_onset):
     """One parent's support ending, depression onset or recovery, and referrals (engagement: `engagement_row`).
 
     Takes a `WellbeingArgs`, the food group's `FoodArgs` (Early Help referral) and the family's values (`mult`: its hub
-    school's referral multiplier, or 1) and returns the new (depressed, parent_status, parent_until,
+    school's referral multiplier, or 1; `p_onset`: the family's daily onset probability, `families.parent_onset`)
+    and returns the new (depressed, parent_status, parent_until,
     help_status, help_until, referred to talking therapies, referred to Early Help).
     """
     u_state = uniform(a.parent_key, day, f, 0)
@@ -81,7 +82,7 @@ def parent_wellbeing_row(a, q, day, f, depressed, food_insecure, parent_status, 
     if depressed:  # one comparison decides recovery or onset
         threshold = a.p_parent_recover_in_support if supported else a.p_parent_recover
     else:
-        threshold = a.p_parent_onset
+        threshold = p_onset
     if u_state < threshold:
         depressed = not depressed
     to_therapy = False
@@ -119,13 +120,10 @@ def onset_bound(w: dict, exposure_max: float) -> float:
 
 
 def wellbeing_args(model, exposure_max: float) -> WellbeingArgs:
-    """The wellbeing group's parameters, the children's and parents' stream keys, today's onset bound, the
-    parents' onset rate (the area's prevalence as the steady state) and whether talking therapies and Early Help
-    exist."""
+    """The wellbeing group's parameters, the children's and parents' stream keys, today's onset bound and whether
+    talking therapies and Early Help exist (parents' onset rates are the families' own, `families.parent_onset`)."""
     w = model.params.group("wellbeing")
-    prev = model.area.shares.parent_depression.value
     return make_record(
         WellbeingArgs, w, key=model.streams["wellbeing"], parent_key=model.streams["parent_wellbeing"],
         onset_bound=onset_bound(w, exposure_max),
-        p_parent_onset=min(0.5, prev / max(1e-9, 1.0 - prev) * w["p_parent_recover"]),
         has_therapy=model.services.has("parent_mh"), has_help=model.services.has("family_help"))
