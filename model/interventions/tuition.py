@@ -3,14 +3,17 @@
 Pupils are chosen each school year by rule (year groups, attainment below a threshold at the start of the course,
 optionally FSM only) and a share of them offered a place; each gets `sessions` sessions of `hours_per_session`
 in groups of `group_size`, spread at `sessions_per_week` from the first school day of the course. A pupil present
-on a session day attends it (model/mechanisms/tuition.py carries the effect, with its dose response). Bradford's
-Opportunity Area ran GCSE maths tuition: 88 students, 25 one-hour sessions in groups of 3 (FACTS §10, seed 000).
+on a session day attends it (model/mechanisms/tuition.py carries the effect, with its dose response). The delivery:
+who tutors (`tutor`: a trained tutor as in the Toolkit's trials, or the school's own staff), whether sessions are in
+lesson time, and the share of booked sessions actually held (each pupil's session held or not on its own draw;
+simplified: groups are not modelled, so pupils of one group may differ). Bradford's Opportunity Area ran GCSE maths
+tuition with trained tutors: 88 students, 25 one-hour sessions in groups of 3 (FACTS §10, seed 000).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -43,6 +46,14 @@ class Tuition(Intervention):
         hours_per_session: float = Field(1.0, gt=0, le=3, description="hours per session (BOA: 1, seed 000)")
         sessions_per_week: float = Field(1.0, gt=0, le=5, description="sessions a week while the course runs")
         group_size: int = Field(3, ge=1, le=12, description="pupils per tutor (BOA: groups of 3, seed 000)")
+        tutor: Literal["trained", "school_staff"] = Field(
+            "trained", description="who tutors: a trained tutor (the Toolkit's trials; BOA's Get Further tutors, seed "
+            "000) or the school's own staff (teaching assistants, teachers: NTP's school-led route, FACTS §11 [V10])")
+        in_lesson_time: bool = Field(False, description="sessions taken out of lessons (each hour displaces an hour "
+                                     "of class learning)")
+        share_delivered: float = param(
+            1.0, prior=(0.5, 1.0), unit="share of booked sessions held", ge=0, le=1,
+            source="assumption (a setting: 1 = every booked session held; no delivered share in FACTS)")
         cost_gbp_per_tutor_hour: float = param(
             40.0, prior=(20.0, 80.0), unit="GBP per tutor hour (a group's session hour)", ge=0,
             source="assumption (tuition-partner and school-led tutor rates not in FACTS; cost per pupil is this "
@@ -91,17 +102,22 @@ class Tuition(Intervention):
         self.tutored = self.eligible & (u < p.share_offered)
         model.tuition.new_year()
         model.tuition.group_size[self.tutored] = p.group_size
+        model.tuition.school_staff[self.tutored] = p.tutor == "school_staff"
+        model.tuition.in_lesson[self.tutored] = p.in_lesson_time
         spacing = SCHOOL_WEEK_DAYS / p.sessions_per_week
         self.session_days = {first_day + int(math.floor(k * spacing)) for k in range(p.sessions)}
 
     def apply(self, model: Any, day: int) -> None:
-        """Book today's session for the pupils tutored (the mechanism counts it if they are in school)."""
+        """Book today's session for the pupils tutored whose session is held (the mechanism counts it if they are in
+        school); one draw per child on a session day, used or not."""
         if day in self.session_days:
-            model.tuition.hours_today[self.tutored] += self.params.hours_per_session
+            held = uniforms(model.streams[self.stream], day, model.children.n, 2) < self.params.share_delivered
+            model.tuition.hours_today[self.tutored & held] += self.params.hours_per_session
 
     def annual_cost_gbp(self, model: Any) -> float:
         p = self.params
-        return float(self.tutored.sum()) * p.sessions * p.hours_per_session * p.cost_gbp_per_tutor_hour / p.group_size
+        hours = p.sessions * p.share_delivered * p.hours_per_session  # sessions not held are not paid for
+        return float(self.tutored.sum()) * hours * p.cost_gbp_per_tutor_hour / p.group_size
 
     def reached(self, model: Any) -> np.ndarray:
         return self.tutored.copy()
