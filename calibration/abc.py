@@ -38,7 +38,7 @@ from actlocally.model.params import DEFAULTS
 from actlocally.model.rng import stable_hash
 from actlocally.model.scenario import Scenario
 from actlocally.runtime.executor import Executor
-from actlocally.runtime.storage import write_netcdf_atomic
+from actlocally.runtime.storage import current_umask, write_netcdf_atomic
 
 from .posterior import POSTERIORS_DIR
 from .predictive import with_predictive
@@ -156,6 +156,7 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
                 posterior = with_predictive(posterior, targets, executor, draws=predictive_draws)
             db_path = out_dir / f"{name}.db"
             path = write_netcdf_atomic(posterior, out_dir / f"{name}.nc")
+            os.chmod(tmp_db, 0o666 & ~current_umask())  # mkstemp made it 0600; the posterior is for everyone
             os.replace(tmp_db, db_path)
         finally:
             Path(tmp_db).unlink(missing_ok=True)

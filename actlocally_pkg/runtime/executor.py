@@ -108,6 +108,8 @@ def _one_thread(fn: Callable[[Any], Any], item: Any) -> Any:
     run several tasks per process)."""
     import numba
 
+    numba.config.reload_config()  # the worker's NUMBA_NUM_THREADS (1), read before its threads start: numba
+    # re-reads it at every compile and refuses a value that differs from the one its threads started with
     numba.set_num_threads(1)
     return fn(item)
 
