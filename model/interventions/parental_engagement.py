@@ -19,12 +19,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..calendar import DAYS_PER_YEAR
 from ..rng import uniforms
 from .base import Intervention, InterventionParams, param, register
-from .targeting import SchoolSelector, select_schools
+from .targeting import SchoolSelector, YearGroups, select_schools
 
 
 @register("parental_engagement")
@@ -35,7 +35,7 @@ class ParentalEngagement(Intervention):
 
     class Params(InterventionParams):
         schools: SchoolSelector = "all"
-        year_groups: list[int] = Field(default_factory=lambda: list(range(12)),
+        year_groups: YearGroups = Field(default_factory=lambda: list(range(12)),
                                        description="families with a child in these year groups are reached")
         share_families_reached: float = param(
             0.8, prior=(0.3, 1.0), unit="share of eligible families the school reaches", ge=0, le=1,
@@ -55,13 +55,6 @@ class ParentalEngagement(Intervention):
             source="BOA parental engagement grants of £7,000 per school (FACTS §10, seed 000)")
         cost_gbp_per_mailing: float = param(1.0, prior=(0.5, 3.0), unit="GBP per family per mailing", ge=0,
                                             source="assumption (print and post)")
-
-        @field_validator("year_groups")
-        @classmethod
-        def _years(cls, v: list[int]) -> list[int]:
-            if not v or any(not 0 <= y <= 11 for y in v) or len(set(v)) != len(v):
-                raise ValueError("year groups are 0 (Reception) to 11 (Year 11), each once, at least one")
-            return v
 
     def setup(self, model: Any) -> None:
         self.schools = select_schools(self.params.schools, model.school_agents)

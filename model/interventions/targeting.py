@@ -107,3 +107,13 @@ def select_schools(selector: str | list[str], schools: Sequence[S]) -> list[S]:
 
 
 SchoolSelector = Annotated[str | list[str], AfterValidator(validate_selector)]
+
+
+def validate_year_groups(v: list[int]) -> list[int]:
+    """Year groups 0 (Reception) to 11, each once, at least one: a rule by year group for tuition, mailings..."""
+    if not v or any(not 0 <= y <= 11 for y in v) or len(set(v)) != len(v):
+        raise ValueError("year groups are 0 (Reception) to 11 (Year 11), each once, at least one")
+    return v
+
+
+YearGroups = Annotated[list[int], AfterValidator(validate_year_groups)]

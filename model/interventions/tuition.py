@@ -16,13 +16,13 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..calendar import DAYS_PER_YEAR
 from ..mechanisms.tuition import TuitionState
 from ..rng import uniforms
 from .base import Intervention, InterventionParams, param, register
-from .targeting import SchoolSelector, select_schools
+from .targeting import SchoolSelector, YearGroups, select_schools
 
 SCHOOL_WEEK_DAYS = 5
 
@@ -35,7 +35,7 @@ class Tuition(Intervention):
 
     class Params(InterventionParams):
         schools: SchoolSelector = "all"
-        year_groups: list[int] = Field(default_factory=lambda: [6, 11],
+        year_groups: YearGroups = Field(default_factory=lambda: [6, 11],
                                        description="year groups tutored (0 = Reception ... 11 = Year 11)")
         attainment_below_z: float = Field(0.0, ge=-5.0, le=5.0, description="tutor pupils whose attainment z at "
                                           "the start of the course is below this (0 = below the national median)")
@@ -58,13 +58,6 @@ class Tuition(Intervention):
             40.0, prior=(20.0, 80.0), unit="GBP per tutor hour (a group's session hour)", ge=0,
             source="assumption (tuition-partner and school-led tutor rates not in FACTS; cost per pupil is this "
                    "over the group size)")
-
-        @field_validator("year_groups")
-        @classmethod
-        def _years(cls, v: list[int]) -> list[int]:
-            if not v or any(not 0 <= y <= 11 for y in v) or len(set(v)) != len(v):
-                raise ValueError("year groups are 0 (Reception) to 11 (Year 11), each once, at least one")
-            return v
 
         @model_validator(mode="after")
         def _fits_in_a_year(self) -> Tuition.Params:
