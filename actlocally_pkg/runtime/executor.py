@@ -20,6 +20,14 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker's environment before spawning it. Any value
+# turns off glibc's adaptive mmap threshold, so each array over 128 KiB a model builds is a fresh mmap: on an
+# England run (150 locality models) that was ~700,000 page faults and ~1.3 s of system time per 200k-pupil
+# locality, doubling each task (issue 19: England 110 s -> see the bench). `None` removes it from the worker's
+# environment; a variable the user sets in the environment still wins.
+WORKER_ENVIRON_OFF = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 class Executor:
     """Runs `fn(item)` for many items and yields `(index, result)` as each finishes.
 
@@ -49,11 +57,15 @@ class Executor:
         if self.scheduler is not None:
             self.client = Client(self.scheduler)
         else:
+            import dask
+
             # One thread per worker, numba's included: the workers already use every core, so a run's parallel
-            # passes (model/mechanisms/day.py) would only contend.
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR,
-                                         worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+            # passes (model/mechanisms/day.py) would only contend. Without Dask's MALLOC_TRIM_THRESHOLD_ (see
+            # `WORKER_ENVIRON_OFF`) each worker's malloc keeps glibc's adaptive thresholds.
+            with dask.config.set(WORKER_ENVIRON_OFF):
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, silence_logs=logging.ERROR,
+                                             worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
             self.client = Client(self._cluster)
         return self
 
