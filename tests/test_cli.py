@@ -106,6 +106,25 @@ def test_areas_and_params_commands():
     assert res.exit_code == 0 and "p_hungry_if_insecure" in res.output
 
 
+def test_params_lists_intervention_settings_unfolded_and_as_csv():
+    """Interventions' settings are parameters too (swept and fitted by name); piped output stays readable."""
+    import csv
+    import io
+
+    res = runner.invoke(app, ["params", "breakfast_club"])  # not a terminal: Rich would fold to 80 columns
+    assert res.exit_code == 0 and "breakfast_club.p_enrol" in res.output and "p_hungry" not in res.output
+    res = runner.invoke(app, ["params", "--csv"])
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(res.output))}
+    assert rows["breakfast_club.p_enrol"]["kind"] == "intervention"
+    assert rows["breakfast_club.p_enrol"]["fitted"] == "setting"
+    assert rows["service_hub.engagement_gain"]["fitted"] == "trials"
+    assert rows["hunger.p_hungry_if_insecure"]["kind"] == "model"
+    assert float(rows["breakfast_club.p_enrol"]["prior_lo"]) <= float(rows["breakfast_club.p_enrol"]["value"])
+    assert {"area data", "fixed"} <= {r["fitted"] for r in rows.values()}
+    res = runner.invoke(app, ["params", "breakfst_club"])
+    assert res.exit_code == 2 and "breakfast_club" in res.output
+
+
 def test_bench_json_has_the_documented_keys():
     import json
 

@@ -10,6 +10,7 @@ import typer
 from actlocally.experiments.cli.common import console, fail
 from actlocally.model.area import AREAS_DIR, available_areas, load_area
 from actlocally.model.errors import InputError
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -45,24 +46,74 @@ def fmt_range(lo: float, hi: float) -> str:
     return f"[{lo:g}, {hi:g}]"
 
 
-def params(mechanism: Annotated[str | None, typer.Argument(help="only this mechanism, e.g. hunger")] = None) -> None:
-    """Show the parameter table: value, prior range, unit and source."""
-    from actlocally.model.params import DEFAULTS
+def parameter_table() -> dict[str, tuple[str, object]]:
+    """Every parameter a run, a sweep or a fit may set: the model's rows, then each intervention type's declared
+    settings at their defaults ({name: (kind, Param)})."""
+    from actlocally.model.interventions.parameters import declared_fields
+    from actlocally.model.interventions.registry import REGISTRY
+    from actlocally.model.params import DEFAULTS, Param
 
-    rows = {k: p for k, p in DEFAULTS.rows.items() if not mechanism or k.startswith(mechanism + ".") or k == mechanism}
+    rows: dict[str, tuple[str, object]] = {k: ("model", p) for k, p in DEFAULTS.rows.items()}
+    for kind, cls in sorted(REGISTRY.items()):
+        defaults = cls.Params.model_construct(type=kind)
+        for name, extra in declared_fields(defaults).items():
+            value = float(cls.Params.model_fields[name].default)
+            rows[f"{kind}.{name}"] = ("intervention", Param.model_construct(
+                value=value, prior=tuple(map(float, extra["prior"])), unit=extra["unit"], source=extra["source"],
+                calibrate=False, doc=""))
+    return rows
+
+
+def params(
+    mechanism: Annotated[str | None, typer.Argument(
+        help="only this mechanism or intervention type, e.g. hunger or breakfast_club")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="print CSV (name, kind, value, prior_lo, prior_hi, unit, "
+                                      "source, fitted) instead of a table")] = False,
+) -> None:
+    """Show every parameter (the model's and each intervention type's settings): value, prior, unit and source."""
+    table_rows = parameter_table()
+    rows = {k: v for k, v in table_rows.items() if not mechanism or k.startswith(mechanism + ".") or k == mechanism}
     if not rows:
-        groups = sorted({k.split(".")[0] for k in DEFAULTS.rows})
-        close = difflib.get_close_matches(mechanism, groups + list(DEFAULTS.rows), n=4, cutoff=0.5)
+        groups = sorted({k.split(".")[0] for k in table_rows})
+        close = difflib.get_close_matches(mechanism, groups + list(table_rows), n=4, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        fail(InputError(None, "mechanism", f"no parameter matches '{mechanism}'; {hint}mechanisms: "
-                        f"{', '.join(groups)}"))
-    table = Table(title=f"model parameters: {mechanism}" if mechanism else "model parameters")
-    for col in ("name", "value", "prior", "unit", "source", "free"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("name", "prior"))
-    for key, p in rows.items():
+        fail(InputError(None, "mechanism", f"no parameter matches '{mechanism}'; {hint}mechanisms and "
+                        f"interventions: {', '.join(groups)}"))
+    if csv:
+        _print_csv(rows)
+        return
+    table = Table(title=f"parameters: {mechanism}" if mechanism else "parameters (model, then interventions)")
+    for col in ("name", "value", "prior", "unit", "source", "fitted"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("name", "prior"), min_width=5)
+    for key, (kind, p) in rows.items():
         table.add_row(key, f"{p.value:g}", escape(fmt_range(*p.prior)), escape(p.unit), escape(p.source),
-                      "yes" if p.calibrate else "")
-    console.print(table)
+                      _how_set(key, kind, p))
+    # piped or in a narrow terminal, Rich's 80 columns would fold every cell to a letter a line
+    wide = console if console.is_terminal and console.width >= 120 else Console(width=200)
+    wide.print(table)
+
+
+def _print_csv(rows: dict[str, tuple[str, object]]) -> None:
+    """The parameter rows as CSV on standard output (for a spreadsheet or a sweep's parameter list)."""
+    import csv as csv_module
+    import sys
+
+    out = csv_module.writer(sys.stdout, lineterminator="\n")
+    out.writerow(("name", "kind", "value", "prior_lo", "prior_hi", "unit", "source", "fitted"))
+    for key, (kind, p) in rows.items():
+        out.writerow((key, kind, f"{p.value:g}", f"{p.prior[0]:g}", f"{p.prior[1]:g}", p.unit, p.source,
+                      _how_set(key, kind, p)))
+
+
+def _how_set(key: str, kind: str, p) -> str:
+    """How a parameter gets its value: fitted to area data, fitted to the trials, a scenario setting, or fixed."""
+    from actlocally.calibration.trial_targets import TRIAL_PARAMETERS
+
+    if p.calibrate:
+        return "area data"
+    if key in TRIAL_PARAMETERS:
+        return "trials"
+    return "setting" if kind == "intervention" else "fixed"
 
 
 area_app = typer.Typer(no_args_is_help=True, help="Start a new area: profile, baseline scenario and targets.")
