@@ -33,8 +33,10 @@ insecurity, no holiday provision) once a year, so P counts it and value added ma
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.special import expit
+from numba import njit
 
 from .calendar import DAYS_PER_YEAR, Calendar
 from .mechanisms.attendance import fixed_logit, season
@@ -185,25 +187,54 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
     yesterday's presence (spells); hunger is drawn afresh each day; the season is averaged over the year.
     """
     a, q = params.group("attendance"), params.group("learning")
-    c = q["catch_up_share"]
-    present = np.zeros(x.size)
-    gain = np.zeros(x.size)
-    seasons = _season_log_odds(params)
-    for s in seasons:
-        for d, wd in ((0, 1.0 - p_difficulty), (1, p_difficulty)):
-            xd = x + s + a["b_difficulty"] * d
-            fed, hungry = (expit(xd), expit(xd + a["b_absent_yesterday"])), (
-                expit(xd + a["b_hunger"]), expit(xd + a["b_hunger"] + a["b_absent_yesterday"]))
-            p1 = (1.0 - p_hungry) * fed[0] + p_hungry * hungry[0]  # present today after a day present
-            p0 = (1.0 - p_hungry) * fed[1] + p_hungry * hungry[1]  # present today after a day absent
-            pi = p0 / (1.0 - p1 + p0)  # stationary share of days present
-            for h, wh, pair in ((0, 1.0 - p_hungry, fed), (1, p_hungry, hungry)):
-                pres = pi * pair[0] + (1.0 - pi) * pair[1]
-                eff = np.maximum(1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d
-                                 - q["penalty_vision"] * blurred, 0.0)
-                present += wd * wh * pres
-                gain += wd * wh * eff * (pres + (1.0 - pres) * c)
-    return present / seasons.size, gain / seasons.size
+    # eff before the vision penalty, by (difficulty, hunger), in the order the numpy version took (same bits)
+    eff_base = np.array([[1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d for h in (0, 1)]
+                         for d in (0, 1)])
+    present, gain = np.empty(x.size), np.empty(x.size)
+    _expected_learning_kernel(np.ascontiguousarray(x, np.float64), np.ascontiguousarray(p_difficulty, np.float64),
+                              np.ascontiguousarray(p_hungry, np.float64), np.ascontiguousarray(blurred, np.bool_),
+                              _season_log_odds(params), np.array([a["b_difficulty"] * d for d in (0, 1)]),
+                              a["b_absent_yesterday"], a["b_hunger"], eff_base, q["penalty_vision"],
+                              q["catch_up_share"], present, gain)
+    return present, gain
+
+
+@njit(cache=True, error_model="numpy")
+def _expit(x: float) -> float:
+    """scipy's expit for a double: 1 / (1 + exp(-x)) (the same bits: both call the C library's exp)."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@njit(cache=True, error_model="numpy")
+def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, seasons, b_diff, b_absent_yesterday, b_hunger,
+                              eff_base, penalty_vision, c, present_out, gain_out):
+    """`expected_learning` child by child, seasons averaged: one pass, no per-season temporaries (the whole-array
+    version took half of a locality's build; issue 19). Operations in the numpy version's order, no fastmath, so
+    the numbers are the same to the bit (tests/test_steady_state.py)."""
+    n_seasons = seasons.size
+    for i in range(x.size):
+        ph, pd = p_hungry[i], p_difficulty[i]
+        vision = penalty_vision * (1.0 if blurred[i] else 0.0)
+        present, gain = 0.0, 0.0
+        for k in range(n_seasons):
+            for d in range(2):
+                wd = pd if d == 1 else 1.0 - pd
+                xd = x[i] + seasons[k] + b_diff[d]
+                fed0, fed1 = _expit(xd), _expit(xd + b_absent_yesterday)
+                hun0, hun1 = _expit(xd + b_hunger), _expit(xd + b_hunger + b_absent_yesterday)
+                p1 = (1.0 - ph) * fed0 + ph * hun0  # present today after a day present
+                p0 = (1.0 - ph) * fed1 + ph * hun1  # present today after a day absent
+                pi = p0 / (1.0 - p1 + p0)  # stationary share of days present
+                for h in range(2):
+                    wh = ph if h == 1 else 1.0 - ph
+                    pres = pi * hun0 + (1.0 - pi) * hun1 if h == 1 else pi * fed0 + (1.0 - pi) * fed1
+                    eff = eff_base[d, h] - vision
+                    if not eff >= 0.0:  # np.maximum(eff, 0.0), NaN passing through
+                        eff = eff if eff != eff else 0.0
+                    present += wd * wh * pres
+                    gain += wd * wh * eff * (pres + (1.0 - pres) * c)
+        present_out[i] = present / n_seasons
+        gain_out[i] = gain / n_seasons
 
 
 def expected_progress(children, families, attendance_effect: np.ndarray, area, params: ParamTable, scale: float,
