@@ -65,8 +65,7 @@ class SchoolLayout:
         `weight` is each family's secondary-age pupils (plus a little, so families without any are placed too).
         """
         out = np.empty(nbh.size, np.int64)
-        for nb in range(self.n_primary):
-            fams = np.flatnonzero(nbh == nb)
+        for nb, fams in enumerate(rows_by_value(nbh, self.n_primary)):
             if fams.size == 0:
                 continue
             cum = np.cumsum(weight[fams]) / weight[fams].sum()
@@ -74,6 +73,13 @@ class SchoolLayout:
             mid = cum - 0.5 * weight[fams] / weight[fams].sum()
             out[fams] = self.n_primary + np.minimum(np.searchsorted(cuts, mid, side="right"), cuts.size - 1)
         return out
+
+
+def rows_by_value(values: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each v in 0..n-1 the rows where `values == v`, in increasing order (one stable sort, not n scans)."""
+    order = np.argsort(values, kind="stable")
+    bounds = np.searchsorted(values[order], np.arange(n + 1))
+    return [order[bounds[v]:bounds[v + 1]] for v in range(n)]
 
 
 def largest_remainder(count: int, weights: np.ndarray) -> np.ndarray:

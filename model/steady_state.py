@@ -62,13 +62,19 @@ def stationary_difficulty(year_group, female, fsm, parent_depressed, food_insecu
                           params: ParamTable, extra_recovery: float = 0.0) -> np.ndarray:
     """Each child's stationary probability of emotional difficulty: onset / (onset + recovery), the wellbeing rule's
     (`extra_recovery`: the daily recoveries the baseline's services add per child in difficulty)."""
+    onset = difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, exposure, params)
+    return onset / (onset + params["wellbeing.p_recover"] + extra_recovery)
+
+
+def difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, exposure,
+                     params: ParamTable) -> np.ndarray:
+    """Each child's daily onset probability of emotional difficulty (the wellbeing rule's, at the child's state)."""
     w = params.group("wellbeing")
     primary = year_group < PRIMARY_YEARS
     lm = np.where(primary, np.where(~female, w["b_boy_primary"], 0.0), np.where(female, w["b_girl_secondary"], 0.0))
     lm = (lm + w["b_parent_depressed"] * parent_depressed + w["b_fsm"] * fsm + w["b_food_insecure"] * food_insecure
           + w["b_exposure"] * exposure)
-    onset = np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
-    return onset / (onset + w["p_recover"] + extra_recovery)
+    return np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
 
 
 def support_recovery(area, params: ParamTable, n_difficulty: float, scale: float) -> float:
@@ -135,10 +141,12 @@ def steady_difficulty(children, families, exposure: np.ndarray, area, params: Pa
     """Each child's stationary probability of difficulty with the baseline's services (a fixed point in the number
     of children in difficulty, which sets how far the services' places go)."""
     c, f = children, families
-    args = (c.year_group, c.female, c.fsm, f.parent_depressed[c.family], f.food_insecure[c.family], exposure, params)
-    p = stationary_difficulty(*args)
+    onset = difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family],
+                             f.food_insecure[c.family], exposure, params)  # the same every round: once
+    recover = params["wellbeing.p_recover"]
+    p = onset / (onset + recover)
     for _ in range(rounds):
-        p = stationary_difficulty(*args, extra_recovery=support_recovery(area, params, float(p.sum()), scale))
+        p = onset / (onset + recover + support_recovery(area, params, float(p.sum()), scale))
     return p
 
 
