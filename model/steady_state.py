@@ -195,50 +195,48 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
     yesterday's presence (spells); hunger is drawn afresh each day; the season is averaged over the year.
     """
     a, q = params.group("attendance"), params.group("learning")
-    # eff before the vision penalty, by (difficulty, hunger), in the order the numpy version took (same bits)
     eff_base = np.array([[1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d for h in (0, 1)]
-                         for d in (0, 1)])
+                         for d in (0, 1)])  # eff before the vision penalty, by (difficulty, hunger)
+    # exp(-(x + season + state terms)) = exp(-x) * exp(-season) * exp(-state terms): one exp per child
+    factors = np.exp(-np.array([0.0, a["b_difficulty"], a["b_absent_yesterday"], a["b_hunger"],
+                                a["b_hunger"] + a["b_absent_yesterday"]]))
     present, gain = np.empty(x.size), np.empty(x.size)
     _expected_learning_kernel(np.ascontiguousarray(x, np.float64), np.ascontiguousarray(p_difficulty, np.float64),
                               np.ascontiguousarray(p_hungry, np.float64), np.ascontiguousarray(blurred, np.bool_),
-                              _season_log_odds(params), np.array([a["b_difficulty"] * d for d in (0, 1)]),
-                              a["b_absent_yesterday"], a["b_hunger"], eff_base, q["penalty_vision"],
+                              np.exp(-_season_log_odds(params)), factors, eff_base, q["penalty_vision"],
                               q["catch_up_share"], present, gain)
     return present, gain
 
 
 @njit(cache=True, error_model="numpy")
-def _expit(x: float) -> float:
-    """scipy's expit for a double: 1 / (1 + exp(-x)) (the same bits: both call the C library's exp)."""
-    return 1.0 / (1.0 + math.exp(-x))
+def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, season_factor, factors, eff_base, penalty_vision,
+                              c, present_out, gain_out):
+    """`expected_learning` child by child, seasons averaged, in one pass with one exp per child.
 
-
-@njit(cache=True, error_model="numpy")
-def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, seasons, b_diff, b_absent_yesterday, b_hunger,
-                              eff_base, penalty_vision, c, present_out, gain_out):
-    """`expected_learning` child by child, seasons averaged: one pass, no per-season temporaries (the whole-array
-    version took half of a locality's build; issue 19). Operations in the numpy version's order, no fastmath, so
-    the numbers are the same to the bit (tests/test_steady_state.py)."""
-    n_seasons = seasons.size
+    expit(x + s + b) = 1 / (1 + exp(-x) exp(-s) exp(-b)); the whole-array version, four expits a season and state
+    with a temporary each, took half of a locality's build (issue 19). The products round differently from
+    exp of the sum: the results differ from it by a few units in the last place (tests/test_expected_learning.py).
+    """
+    n_seasons = season_factor.size
+    f_absent, f_hungry, f_hungry_absent = factors[2], factors[3], factors[4]
     for i in range(x.size):
         ph, pd = p_hungry[i], p_difficulty[i]
         vision = penalty_vision * (1.0 if blurred[i] else 0.0)
+        e_child = math.exp(-x[i])
         present, gain = 0.0, 0.0
         for k in range(n_seasons):
             for d in range(2):
                 wd = pd if d == 1 else 1.0 - pd
-                xd = x[i] + seasons[k] + b_diff[d]
-                fed0, fed1 = _expit(xd), _expit(xd + b_absent_yesterday)
-                hun0, hun1 = _expit(xd + b_hunger), _expit(xd + b_hunger + b_absent_yesterday)
+                e = e_child * season_factor[k] * factors[d]  # factors[0] = 1, factors[1] = exp(-b_difficulty)
+                fed0, fed1 = 1.0 / (1.0 + e), 1.0 / (1.0 + e * f_absent)
+                hun0, hun1 = 1.0 / (1.0 + e * f_hungry), 1.0 / (1.0 + e * f_hungry_absent)
                 p1 = (1.0 - ph) * fed0 + ph * hun0  # present today after a day present
                 p0 = (1.0 - ph) * fed1 + ph * hun1  # present today after a day absent
                 pi = p0 / (1.0 - p1 + p0)  # stationary share of days present
                 for h in range(2):
                     wh = ph if h == 1 else 1.0 - ph
                     pres = pi * hun0 + (1.0 - pi) * hun1 if h == 1 else pi * fed0 + (1.0 - pi) * fed1
-                    eff = eff_base[d, h] - vision
-                    if not eff >= 0.0:  # np.maximum(eff, 0.0), NaN passing through
-                        eff = eff if eff != eff else 0.0
+                    eff = max(eff_base[d, h] - vision, 0.0)
                     present += wd * wh * pres
                     gain += wd * wh * eff * (pres + (1.0 - pres) * c)
         present_out[i] = present / n_seasons

@@ -1,4 +1,5 @@
-"""The compiled `expected_learning` gives the same bits as the whole-array numpy formula it replaced (issue 19)."""
+"""The compiled `expected_learning` (one exp per child) gives the numbers of the whole-array numpy formula it
+replaced (issue 19), to rounding: exp(-x) exp(-b) rounds differently from exp(-(x + b)) in the last place."""
 
 import numpy as np
 from actlocally.model.params import DEFAULTS
@@ -31,14 +32,10 @@ def numpy_expected_learning(x, p_difficulty, p_hungry, blurred, params):
     return present / seasons.size, gain / seasons.size
 
 
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.dtype == b.dtype and a.shape == b.shape and bool((a.view(np.int64) == b.view(np.int64)).all())
-
-
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), loc=st.floats(-6.0, 6.0), sd=st.floats(0.0, 4.0),
        penalty_vision=st.floats(0.0, 1.5))
-def test_kernel_matches_numpy_bit_for_bit(seed, loc, sd, penalty_vision):
+def test_kernel_matches_numpy_to_rounding(seed, loc, sd, penalty_vision):
     rng = np.random.default_rng(seed)
     n = 500
     x = rng.normal(loc, sd, n)
@@ -50,7 +47,9 @@ def test_kernel_matches_numpy_bit_for_bit(seed, loc, sd, penalty_vision):
     params = DEFAULTS.with_overrides({"learning.penalty_vision": penalty_vision})  # > 1 - other penalties: eff < 0
     new = expected_learning(x, p_difficulty, p_hungry, blurred, params)
     old = numpy_expected_learning(x, p_difficulty, p_hungry, blurred, params)
-    assert all(_same_bits(a, b) for a, b in zip(new, old, strict=True))
+    for a, b in zip(new, old, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)  # probabilities and gains of order 1
 
 
 def test_expected_learning_moves_with_hunger():
