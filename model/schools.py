@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import expit, logit
-from scipy.stats import norm
+from scipy.special import expit, logit, ndtr, ndtri
 
 from .area import AreaProfile, NamedSchool
 from .params import ParamTable
@@ -157,7 +156,7 @@ def _fill_shares(area: AreaProfile, params: ParamTable, rows: dict[str, list[Nam
     p_roll = np.array([s.roll for s in prim], float)
     for fld, target, sd, link, inv in (
             ("disadvantaged_share", area.shares.fsm.value, params["population.sd_neighbourhood_deprivation"],
-             norm.cdf, norm.ppf),
+             ndtr, ndtri),
             ("eal_share", area.shares.eal.value, params["population.sd_neighbourhood_eal"], expit, logit)):
         miss = np.array([getattr(s, fld) is None for s in prim])
         if miss.any():
@@ -199,7 +198,7 @@ def school_layout(area: AreaProfile, params: ParamTable, scale: float) -> School
     s_roll = np.array([s.roll for s in rows if s.phase == "secondary"], float)
     d = np.clip([s.disadvantaged_share for s in prim], 1e-4, 1 - 1e-4)
     e = np.clip([s.eal_share for s in prim], 1e-4, 1 - 1e-4)
-    return SchoolLayout(prim + sec, p_roll, norm.ppf(d), logit(e), secondary_flow(p_roll, s_roll))
+    return SchoolLayout(prim + sec, p_roll, ndtri(d), logit(e), secondary_flow(p_roll, s_roll))
 
 
 def school_term_figures(model, term_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
