@@ -7,6 +7,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from threadpoolctl import ThreadpoolController
 
+_PROBE = 1024  # rows looked at to tell a term of few values (binary, categorical) from a continuous one
 _BLAS: list[ThreadpoolController] = []  # made on first use: finding the loaded BLAS libraries takes milliseconds
 
 
@@ -29,9 +30,12 @@ def solve_intercept(slope_term: np.ndarray, target: float, weights: np.ndarray |
     target = float(np.clip(target, 1e-6, 1 - 1e-6))
     w = np.ones_like(slope_term) if weights is None else weights
     w = w / w.sum()
-    values, rows = np.unique(slope_term, return_inverse=True)
-    if values.size > slope_term.size // 4:  # mostly distinct: spreading would cost more than it saves
-        values, rows = slope_term, None
+    values, rows = slope_term, None
+    head = slope_term[:_PROBE]
+    if np.unique(head).size <= head.size // 4:  # few values in a first look: maybe worth spreading (a full sort
+        values, rows = np.unique(slope_term, return_inverse=True)  # of a continuous term cost more than its roots)
+        if values.size > slope_term.size // 4:  # mostly distinct after all
+            values, rows = slope_term, None
 
     def gap(a: float) -> float:
         p = expit(a + values)

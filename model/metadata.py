@@ -48,7 +48,7 @@ def run_attrs(model) -> dict:
 
 def child_microdata(model) -> xr.Dataset:
     """One row per child at the end of the run: characteristics, sessions, attainment and wellbeing."""
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     from .results import ASSESSED_YEARS
 
@@ -56,7 +56,7 @@ def child_microdata(model) -> xr.Dataset:
     expected = np.full(c.n, -1, np.int8)
     for yg, key in ASSESSED_YEARS.items():
         m = c.year_group == yg
-        expected[m] = c.attainment_z[m] >= norm.ppf(1.0 - model.params[f"attainment.{key}"])
+        expected[m] = c.attainment_z[m] >= ndtri(1.0 - model.params[f"attainment.{key}"])
     cols = {
         "school": (c.school.astype(np.int32), "1", "school index (see school_name)"),
         "year_group": (c.year_group.astype(np.int8), "1", "year group: 0 = Reception ... 11 = Year 11"),

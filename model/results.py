@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from .calendar import DAYS_PER_YEAR, SESSIONS_PER_DAY, TERM_DAYS
 from .eef import months_of_progress
@@ -103,7 +103,7 @@ class Recorder:
         self._hungry = np.zeros(3, np.int64)  # hungry child-days this term: all, FSM, girls
         self._days = 0
         p = model.params
-        self.thresholds = {yg: norm.ppf(1.0 - p[f"attainment.{k}"]) for yg, k in ASSESSED_YEARS.items()}
+        self.thresholds = {yg: ndtri(1.0 - p[f"attainment.{k}"]) for yg, k in ASSESSED_YEARS.items()}
 
     def day_end(self, model, day: int) -> None:
         self._hungry += model.hungry_today

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import expit, logit
-from scipy.stats import norm
+from scipy.special import expit, logit, ndtr, ndtri
 
 from .area import AreaProfile, NamedSchool
 from .params import ParamTable
@@ -65,8 +64,7 @@ class SchoolLayout:
         `weight` is each family's secondary-age pupils (plus a little, so families without any are placed too).
         """
         out = np.empty(nbh.size, np.int64)
-        for nb in range(self.n_primary):
-            fams = np.flatnonzero(nbh == nb)
+        for nb, fams in enumerate(rows_by_value(nbh, self.n_primary)):
             if fams.size == 0:
                 continue
             cum = np.cumsum(weight[fams]) / weight[fams].sum()
@@ -74,6 +72,13 @@ class SchoolLayout:
             mid = cum - 0.5 * weight[fams] / weight[fams].sum()
             out[fams] = self.n_primary + np.minimum(np.searchsorted(cuts, mid, side="right"), cuts.size - 1)
         return out
+
+
+def rows_by_value(values: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each v in 0..n-1 the rows where `values == v`, in increasing order (one stable sort, not n scans)."""
+    order = np.argsort(values, kind="stable")
+    bounds = np.searchsorted(values[order], np.arange(n + 1))
+    return [order[bounds[v]:bounds[v + 1]] for v in range(n)]
 
 
 def largest_remainder(count: int, weights: np.ndarray) -> np.ndarray:
@@ -151,7 +156,7 @@ def _fill_shares(area: AreaProfile, params: ParamTable, rows: dict[str, list[Nam
     p_roll = np.array([s.roll for s in prim], float)
     for fld, target, sd, link, inv in (
             ("disadvantaged_share", area.shares.fsm.value, params["population.sd_neighbourhood_deprivation"],
-             norm.cdf, norm.ppf),
+             ndtr, ndtri),
             ("eal_share", area.shares.eal.value, params["population.sd_neighbourhood_eal"], expit, logit)):
         miss = np.array([getattr(s, fld) is None for s in prim])
         if miss.any():
@@ -193,7 +198,7 @@ def school_layout(area: AreaProfile, params: ParamTable, scale: float) -> School
     s_roll = np.array([s.roll for s in rows if s.phase == "secondary"], float)
     d = np.clip([s.disadvantaged_share for s in prim], 1e-4, 1 - 1e-4)
     e = np.clip([s.eal_share for s in prim], 1e-4, 1 - 1e-4)
-    return SchoolLayout(prim + sec, p_roll, norm.ppf(d), logit(e), secondary_flow(p_roll, s_roll))
+    return SchoolLayout(prim + sec, p_roll, ndtri(d), logit(e), secondary_flow(p_roll, s_roll))
 
 
 def school_term_figures(model, term_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit, ndtri
-from scipy.stats import norm
 
 from .matching import solve_intercept
 from .params import ParamTable
@@ -41,17 +40,17 @@ PRIMARY_TO_ALL_ABSENCE = 5.5 / 7.1  # primary vs all-phase absence, England 2023
 def thresholds(params: ParamTable) -> dict[int, float]:
     """Latent z thresholds of the expected standard: Years 2, 6, 11 (grade 4+) and 12 = Year 11 grade 5+."""
     a = params.group("attainment")
-    return {2: float(norm.ppf(1 - a["expected_share_year2"])), 6: float(norm.ppf(1 - a["expected_share_year6"])),
-            11: float(norm.ppf(1 - a["expected_share_year11"])),
-            12: float(norm.ppf(1 - a["expected_share_year11_grade5"]))}
+    return {2: float(ndtri(1 - a["expected_share_year2"])), 6: float(ndtri(1 - a["expected_share_year6"])),
+            11: float(ndtri(1 - a["expected_share_year11"])),
+            12: float(ndtri(1 - a["expected_share_year11_grade5"]))}
 
 
 def _ks4_move(params: ParamTable, group: int) -> float:
     """How far an FSM group's national mean z moves from KS2 to KS4 (unit-SD groups, grade 4+ and 5+ averaged)."""
     t = thresholds(params)
-    ks2 = t[6] - norm.ppf(1 - NATIONAL_KS2[group])
-    ks4 = 0.5 * ((t[11] - norm.ppf(1 - NATIONAL_KS4_GRADE4[group]))
-                 + (t[12] - norm.ppf(1 - NATIONAL_KS4_GRADE5[group])))
+    ks2 = t[6] - ndtri(1 - NATIONAL_KS2[group])
+    ks4 = 0.5 * ((t[11] - ndtri(1 - NATIONAL_KS4_GRADE4[group]))
+                 + (t[12] - ndtri(1 - NATIONAL_KS4_GRADE5[group])))
     return float(ks4 - ks2)
 
 

@@ -33,8 +33,10 @@ insecurity, no holiday provision) once a year, so P counts it and value added ma
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.special import expit
+from numba import njit
 
 from .calendar import DAYS_PER_YEAR, Calendar
 from .mechanisms.attendance import fixed_logit, season
@@ -60,13 +62,19 @@ def stationary_difficulty(year_group, female, fsm, parent_depressed, food_insecu
                           params: ParamTable, extra_recovery: float = 0.0) -> np.ndarray:
     """Each child's stationary probability of emotional difficulty: onset / (onset + recovery), the wellbeing rule's
     (`extra_recovery`: the daily recoveries the baseline's services add per child in difficulty)."""
+    onset = difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, exposure, params)
+    return onset / (onset + params["wellbeing.p_recover"] + extra_recovery)
+
+
+def difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, exposure,
+                     params: ParamTable) -> np.ndarray:
+    """Each child's daily onset probability of emotional difficulty (the wellbeing rule's, at the child's state)."""
     w = params.group("wellbeing")
     primary = year_group < PRIMARY_YEARS
     lm = np.where(primary, np.where(~female, w["b_boy_primary"], 0.0), np.where(female, w["b_girl_secondary"], 0.0))
     lm = (lm + w["b_parent_depressed"] * parent_depressed + w["b_fsm"] * fsm + w["b_food_insecure"] * food_insecure
           + w["b_exposure"] * exposure)
-    onset = np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
-    return onset / (onset + w["p_recover"] + extra_recovery)
+    return np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
 
 
 def support_recovery(area, params: ParamTable, n_difficulty: float, scale: float) -> float:
@@ -133,10 +141,12 @@ def steady_difficulty(children, families, exposure: np.ndarray, area, params: Pa
     """Each child's stationary probability of difficulty with the baseline's services (a fixed point in the number
     of children in difficulty, which sets how far the services' places go)."""
     c, f = children, families
-    args = (c.year_group, c.female, c.fsm, f.parent_depressed[c.family], f.food_insecure[c.family], exposure, params)
-    p = stationary_difficulty(*args)
+    onset = difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family],
+                             f.food_insecure[c.family], exposure, params)  # the same every round: once
+    recover = params["wellbeing.p_recover"]
+    p = onset / (onset + recover)
     for _ in range(rounds):
-        p = stationary_difficulty(*args, extra_recovery=support_recovery(area, params, float(p.sum()), scale))
+        p = onset / (onset + recover + support_recovery(area, params, float(p.sum()), scale))
     return p
 
 
@@ -185,25 +195,52 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
     yesterday's presence (spells); hunger is drawn afresh each day; the season is averaged over the year.
     """
     a, q = params.group("attendance"), params.group("learning")
-    c = q["catch_up_share"]
-    present = np.zeros(x.size)
-    gain = np.zeros(x.size)
-    seasons = _season_log_odds(params)
-    for s in seasons:
-        for d, wd in ((0, 1.0 - p_difficulty), (1, p_difficulty)):
-            xd = x + s + a["b_difficulty"] * d
-            fed, hungry = (expit(xd), expit(xd + a["b_absent_yesterday"])), (
-                expit(xd + a["b_hunger"]), expit(xd + a["b_hunger"] + a["b_absent_yesterday"]))
-            p1 = (1.0 - p_hungry) * fed[0] + p_hungry * hungry[0]  # present today after a day present
-            p0 = (1.0 - p_hungry) * fed[1] + p_hungry * hungry[1]  # present today after a day absent
-            pi = p0 / (1.0 - p1 + p0)  # stationary share of days present
-            for h, wh, pair in ((0, 1.0 - p_hungry, fed), (1, p_hungry, hungry)):
-                pres = pi * pair[0] + (1.0 - pi) * pair[1]
-                eff = np.maximum(1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d
-                                 - q["penalty_vision"] * blurred, 0.0)
-                present += wd * wh * pres
-                gain += wd * wh * eff * (pres + (1.0 - pres) * c)
-    return present / seasons.size, gain / seasons.size
+    eff_base = np.array([[1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d for h in (0, 1)]
+                         for d in (0, 1)])  # eff before the vision penalty, by (difficulty, hunger)
+    # exp(-(x + season + state terms)) = exp(-x) * exp(-season) * exp(-state terms): one exp per child
+    factors = np.exp(-np.array([0.0, a["b_difficulty"], a["b_absent_yesterday"], a["b_hunger"],
+                                a["b_hunger"] + a["b_absent_yesterday"]]))
+    present, gain = np.empty(x.size), np.empty(x.size)
+    _expected_learning_kernel(np.ascontiguousarray(x, np.float64), np.ascontiguousarray(p_difficulty, np.float64),
+                              np.ascontiguousarray(p_hungry, np.float64), np.ascontiguousarray(blurred, np.bool_),
+                              np.exp(-_season_log_odds(params)), factors, eff_base, q["penalty_vision"],
+                              q["catch_up_share"], present, gain)
+    return present, gain
+
+
+@njit(cache=True, error_model="numpy")
+def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, season_factor, factors, eff_base, penalty_vision,
+                              c, present_out, gain_out):
+    """`expected_learning` child by child, seasons averaged, in one pass with one exp per child.
+
+    expit(x + s + b) = 1 / (1 + exp(-x) exp(-s) exp(-b)); the whole-array version, four expits a season and state
+    with a temporary each, took half of a locality's build (issue 19). The products round differently from
+    exp of the sum: the results differ from it by a few units in the last place (tests/test_expected_learning.py).
+    """
+    n_seasons = season_factor.size
+    f_absent, f_hungry, f_hungry_absent = factors[2], factors[3], factors[4]
+    for i in range(x.size):
+        ph, pd = p_hungry[i], p_difficulty[i]
+        vision = penalty_vision * (1.0 if blurred[i] else 0.0)
+        e_child = math.exp(-x[i])
+        present, gain = 0.0, 0.0
+        for k in range(n_seasons):
+            for d in range(2):
+                wd = pd if d == 1 else 1.0 - pd
+                e = e_child * season_factor[k] * factors[d]  # factors[0] = 1, factors[1] = exp(-b_difficulty)
+                fed0, fed1 = 1.0 / (1.0 + e), 1.0 / (1.0 + e * f_absent)
+                hun0, hun1 = 1.0 / (1.0 + e * f_hungry), 1.0 / (1.0 + e * f_hungry_absent)
+                p1 = (1.0 - ph) * fed0 + ph * hun0  # present today after a day present
+                p0 = (1.0 - ph) * fed1 + ph * hun1  # present today after a day absent
+                pi = p0 / (1.0 - p1 + p0)  # stationary share of days present
+                for h in range(2):
+                    wh = ph if h == 1 else 1.0 - ph
+                    pres = pi * hun0 + (1.0 - pi) * hun1 if h == 1 else pi * fed0 + (1.0 - pi) * fed1
+                    eff = max(eff_base[d, h] - vision, 0.0)
+                    present += wd * wh * pres
+                    gain += wd * wh * eff * (pres + (1.0 - pres) * c)
+        present_out[i] = present / n_seasons
+        gain_out[i] = gain / n_seasons
 
 
 def expected_progress(children, families, attendance_effect: np.ndarray, area, params: ParamTable, scale: float,

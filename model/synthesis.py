@@ -16,7 +16,7 @@ from scipy.special import expit
 from .area import AreaProfile
 from .matching import solve_intercept
 from .params import ParamTable
-from .schools import SchoolLayout, SchoolSpec, school_layout
+from .schools import SchoolLayout, SchoolSpec, rows_by_value, school_layout
 from .starting_attainment import draw_starting_attainment
 from .state import EHCP, NO_SEN, SEN_SUPPORT, ChildArrays, FamilyArrays
 from .steady_state import (
@@ -83,8 +83,7 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
     family = np.empty(n, np.int64)
     fam_nb: list[np.ndarray] = []
     next_f = 0
-    for nb in range(n_nb):
-        kids = np.flatnonzero(nb_of_child == nb)
+    for nb, kids in enumerate(rows_by_value(nb_of_child, n_nb)):
         if kids.size == 0:
             continue
         nf = max(1, round(kids.size / p["children_per_family"]))
@@ -148,8 +147,10 @@ def synthesise(area: AreaProfile, params: ParamTable, rng: np.random.Generator,
                                  scale)
     pop = Population(children, families, schools, n_nb, (a_ehcp, a_ss), shift,
                      value_added_table(children, progress, shift, np.array([s.value_added for s in schools])))
+    pairs = np.unique(children.school.astype(np.int64) * n_nb + nbh[family])  # (school, neighbourhood) served
+    served = rows_by_value(pairs // n_nb, len(schools))
     for s, spec in enumerate(schools):
-        spec.neighbourhoods = sorted(set(nbh[np.unique(family[children.school == s])].tolist()))
+        spec.neighbourhoods = (pairs[served[s]] % n_nb).tolist()
     return pop
 
 

@@ -135,7 +135,21 @@ def test_the_same_numbers_for_any_number_of_workers(tiny_run):
     for workers in (1, 2):
         with Executor(workers) as ex:
             ds = run_partitioned(sc, executor=ex)
+            settings = ex.client.run(_worker_settings)  # what the workers ran with (runtime/executor.py)
         xr.testing.assert_identical(serial.drop_attrs(), ds.drop_attrs())
+        assert len(settings) == workers
+        assert all(s == (False, None, 1) for s in settings.values()), settings
+
+
+def _worker_settings() -> tuple:
+    """(Dask profiler on, MALLOC_TRIM_THRESHOLD_, numba threads) inside a worker."""
+    import os
+
+    import dask
+    import numba
+
+    return (dask.config.get("distributed.worker.profile.enabled"), os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            numba.config.NUMBA_NUM_THREADS)
 
 
 def test_run_command_on_a_partitioned_area(tmp_path):
