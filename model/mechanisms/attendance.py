@@ -77,14 +77,12 @@ def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_ye
     health service in the school avoids (a minor illness seen in school instead of a day at home; a hub's, else 0).
     """
     u = uniform(a.key, day, i, 0)
-    if difficulty:
-        x += a.b_difficulty
-    if parent_depressed:
-        x += a.b_parent_depressed
-    if hungry:
-        x += a.b_hunger
-    if absent_yesterday:  # spells of absence, shortened where someone follows up the absent child
-        x += a.b_absent_yesterday * (1.0 - followup)
+    # selects, not branches, on the child's state (adding 0.0 leaves x as it is: the same sums as branches)
+    x += a.b_difficulty if difficulty else 0.0
+    x += a.b_parent_depressed if parent_depressed else 0.0
+    x += a.b_hunger if hungry else 0.0
+    # spells of absence, shortened where someone follows up the absent child
+    x += a.b_absent_yesterday * (1.0 - followup) if absent_yesterday else 0.0
     if school_support:  # support from a school mental-health team re-engages the child (FACTS §11 [V5])
         x += a.b_school_support_secondary if secondary else a.b_school_support_primary
     if a.use_exposure:
