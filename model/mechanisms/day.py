@@ -10,7 +10,8 @@ parameters.toml plus derived values) and one row's state. This module only wires
 2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
    the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
-   gives the same result as doing one mechanism at a time.
+   gives the same result as doing one mechanism at a time. A child whose presence draw the bound without exp
+   does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`).
 
 The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
