@@ -86,14 +86,25 @@ class Streams:
 
 
 @njit(cache=True, inline="always")
-def bernoulli_logit(u, x):
-    """Exactly `u < sigmoid(x)`, skipping exp in most draws.
+def surely_below_sigmoid(u, x):
+    """Whether `u < sigmoid(x)` is certain without computing exp (the first step of `bernoulli_logit`).
 
     For x >= 0, e = 1 + x + x^2/2 + x^3/6 <= exp(x), so e / (1 + e) <= sigmoid(x): a draw below that
-    bound is a success without computing exp (most attendance draws, where presence is ~93%).
+    bound is a success (most attendance draws, where presence is ~93%). False means "not decided here".
     """
     if x >= 0.0:
         e = 1.0 + x * (1.0 + x * (0.5 + x / 6.0))
-        if u * (1.0 + e) < e:
-            return True
+        return u * (1.0 + e) < e
+    return False
+
+
+@njit(cache=True, inline="always")
+def below_sigmoid(u, x):
+    """Exactly `u < sigmoid(x)`, with exp (the second step of `bernoulli_logit`)."""
     return u * (1.0 + math.exp(-x)) < 1.0
+
+
+@njit(cache=True, inline="always")
+def bernoulli_logit(u, x):
+    """Exactly `u < sigmoid(x)`, skipping exp in most draws (`surely_below_sigmoid`, then `below_sigmoid`)."""
+    return surely_below_sigmoid(u, x) or below_sigmoid(u, x)

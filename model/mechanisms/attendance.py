@@ -67,34 +67,52 @@ def attendance_base(a, fixed, engagement, class_absence):
 
 
 @njit(cache=True, inline="always")
-def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
-                   school_support, followup, health):
-    """One child's presence today, and whether an absence is illness: returns (present, ill).
+def attendance_logit(a, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary, school_support,
+                     followup):
+    """One child's log-odds of presence today: `attendance_base` (`x`) plus the terms of its own state today.
 
-    `x` is `attendance_base`; `parent_depressed` is the family's value; `school_support`: in support from a
-    school-based mental-health team today; `followup`: the share of an absence spell's pull the school's case
-    management removes (a hub's attendance follow-up, 0 elsewhere); `health`: the share of illness absences a
-    health service in the school avoids (a minor illness seen in school instead of a day at home; a hub's, else 0).
+    `parent_depressed` is the family's value; `school_support`: in support from a school-based mental-health team
+    today; `followup`: the share of an absence spell's pull the school's case management removes (a hub's
+    attendance follow-up, 0 elsewhere).
     """
-    u = uniform(a.key, day, i, 0)
-    if difficulty:
-        x += a.b_difficulty
-    if parent_depressed:
-        x += a.b_parent_depressed
-    if hungry:
-        x += a.b_hunger
-    if absent_yesterday:  # spells of absence, shortened where someone follows up the absent child
-        x += a.b_absent_yesterday * (1.0 - followup)
+    # selects, not branches, on the child's state (adding 0.0 leaves x as it is: the same sums as branches)
+    x += a.b_difficulty if difficulty else 0.0
+    x += a.b_parent_depressed if parent_depressed else 0.0
+    x += a.b_hunger if hungry else 0.0
+    # spells of absence, shortened where someone follows up the absent child
+    x += a.b_absent_yesterday * (1.0 - followup) if absent_yesterday else 0.0
     if school_support:  # support from a school mental-health team re-engages the child (FACTS §11 [V5])
         x += a.b_school_support_secondary if secondary else a.b_school_support_primary
     if a.use_exposure:
         x += a.b_exposure * exposure
-    if bernoulli_logit(u, x):
-        return True, False
-    ill = uniform(a.key, day, i, 1) < a.illness_share_today  # the reason draw: lane 1 of the same stream
+    return x
+
+
+@njit(cache=True, inline="always")
+def absence_reason(a, day, i, health):
+    """For child `i` whose presence draw failed: (present, ill). `health`: the share of illness absences a health
+    service in the school avoids (a minor illness seen in school instead of a day at home; a hub's, else 0)."""
+    ill = uniform(a.key, day, i, 1) < a.illness_share_today  # the reason draw: lane 1 of the presence stream
     if ill and health > 0.0 and uniform(a.key, day, i, 2) < health:  # lane 2: seen in school, stays
         return True, False
     return False, ill
+
+
+@njit(cache=True, inline="always")
+def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
+                   school_support, followup, health):
+    """One child's presence today, and whether an absence is illness: returns (present, ill).
+
+    `x` is `attendance_base`; the other arguments as `attendance_logit` and `absence_reason` take them. The
+    fused child pass runs the same steps split (`model/mechanisms/absences.py`): the draw's certain successes
+    in its loop, the rest after it.
+    """
+    u = uniform(a.key, day, i, 0)
+    x = attendance_logit(a, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
+                         school_support, followup)
+    if bernoulli_logit(u, x):
+        return True, False
+    return absence_reason(a, day, i, health)
 
 
 def refresh_fixed_logit(model) -> None:

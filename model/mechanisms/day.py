@@ -10,7 +10,8 @@ parameters.toml plus derived values) and one row's state. This module only wires
 2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
    the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
-   gives the same result as doing one mechanism at a time.
+   gives the same result as doing one mechanism at a time. A child whose presence draw the bound without exp
+   does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`).
 
 The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
@@ -33,13 +34,15 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
+from ..rng import surely_below_sigmoid, uniform
 from ..state import IN_SUPPORT
+from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attendance, learn
 from .atomic import take_block
-from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_row, end_attendance
+from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance
 from .blocks import pack_referrals, sum_blocks
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
-from .learning import class_club_share, learning_args, learning_row
+from .learning import class_club_share, learning_args
 from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
 from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
@@ -48,8 +51,7 @@ from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row
 MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neighbourhood", "child_wellbeing",
               "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
-# bits of the per-child byte of facts fixed within a school year (`refresh_child_facts`)
-FEMALE, FSM, OLDER, SECONDARY, BLURRED, KS2 = 1, 2, 4, 8, 16, 32
+# the bits of the per-child byte of facts (`refresh_child_facts`) are in absences.py
 
 # The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
 FamilyDay = namedtuple("FamilyDay", (
@@ -161,16 +163,18 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
      engagement, youth_refs, mh_refs) = cs
     youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
                                                                    sd.learning_offset_per_day, sd.class_absence)
-    mh_team, followup, club_share, health = sd.mh_team, sd.absence_followup, sd.class_club_share, sd.illness_avoided
+    mh_team, followup, club_share = sd.mh_team, sd.absence_followup, sd.class_club_share
     absent_by_class = class_absent[block]
     absent_by_class[:] = 0.0
     n_youth = 0
     n_mh = 0
-    n_absent = 0
     n_hungry = 0
     n_hungry_fsm = 0
     n_hungry_girls = 0
     exposure_max = np.float32(0.0)
+    late = np.empty(end - start, np.int64)  # children whose presence the bound left undecided, and their log-odds
+    late_logit = np.empty(end - start)
+    n_late = 0
     for row in range(start, end):
         # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
         i = np.uintp(row)
@@ -212,26 +216,22 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         if to_mh:
             mh_refs[start + n_mh] = row
             n_mh += 1
-        # attendance
-        secondary = (fact & SECONDARY) != 0
-        is_present, ill = attendance_row(att, day, i, x, d, (state & DEP_AFTER) != 0, h, not present[i], e,
-                                         secondary, new_mh == IN_SUPPORT and mh_team[s], followup[s], health[s])
-        present[i] = is_present
-        term_possible[i] += 2
-        term_attended[i] += 2 * is_present
-        if not is_present:
-            n_absent += 1
-            absent_by_class[c] += 1.0
-            if ill:  # only ever true on an absence
-                term_illness[i] += 2
         n_hungry += h
         n_hungry_fsm += h & ((fact & FSM) != 0)
         n_hungry_girls += h & ((fact & FEMALE) != 0)
-        # learning
-        stage = 2 if secondary else (1 if (fact & KS2) != 0 else 0)
-        attainment_z[i] += learning_row(learning, is_present, h, d, (fact & BLURRED) != 0,
-                                        value_added[s, np.uintp((fact & FSM) != 0)],
-                                        at_breakfast[i], stage, club_share[c])
+        # attendance: the draw's certain successes learn here, the rest after the loop (`finish_attendance`)
+        x = attendance_logit(att, x, d, (state & DEP_AFTER) != 0, h, not present[i], e, (fact & SECONDARY) != 0,
+                             new_mh == IN_SUPPORT and mh_team[s], followup[s])
+        term_possible[i] += 2
+        if surely_below_sigmoid(uniform(att.key, day, i, 0), x):
+            present[i] = True
+            term_attended[i] += 2
+            learn(learning, i, True, h, d, fact, s, c, value_added, at_breakfast, club_share, attainment_z)
+        else:
+            late[n_late] = row
+            late_logit[n_late] = x
+            n_late += 1
+    n_absent = finish_attendance(late, late_logit, n_late, day, att, learning, cs, sd, absent_by_class)
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 

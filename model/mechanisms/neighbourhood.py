@@ -30,13 +30,12 @@ def exposure_row(a, day, i, older, exposure, youth_status, youth_until, has_rout
     """
     if youth_status == IN_SUPPORT and day >= youth_until:
         youth_status = NONE
-    # computed for every child and kept only for older ones: selects, not a branch on the year group
+    if not older:  # a younger child's stock stays as it is and it cannot be referred: its draws are not read
+        return exposure, youth_status, youth_until, False
     decayed = np.float32(exposure * (1.0 - a.exposure_decay))
     p = a.p_event * (1.0 - a.youth_reduction) if youth_status == IN_SUPPORT else a.p_event
-    stock = np.float32(decayed + 1.0) if uniform(a.key, day, i, 0) < p else decayed
-    if older:
-        exposure = stock
-    if (older & (exposure > 1.0) & (youth_status == NONE) & has_route
+    exposure = np.float32(decayed + 1.0) if uniform(a.key, day, i, 0) < p else decayed
+    if ((exposure > 1.0) & (youth_status == NONE) & has_route
             and uniform(a.key, day, i, 1) < a.p_refer_youth):
         return exposure, WAITING, day, True
     return exposure, youth_status, youth_until, False
