@@ -34,6 +34,11 @@ TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary"),
     "headstart": ("attendance.b_school_support_secondary",),
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
+    # an hour with a trained tutor, out of lessons, every session held (the Toolkit's trials)
+    "eef_small_group_tuition": ("tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary"),
+    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth
+    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio",),
+    "parent_attendance_nudges": ("parental_engagement.engagement_per_mailing",),
 }
 TRIAL_PARAMETERS: tuple[str, ...] = (*dict.fromkeys(p for ps in TRIAL_ROUTES.values() for p in ps),
                                      "learning.breakfast_settled_secondary")  # no secondary breakfast trial
