@@ -27,13 +27,18 @@ TRIAL_PUPILS = 6000  # assumption: enough Year 2 pupils in eligible schools (~17
 # (no fitted trial moves them, e.g. breakfast at secondary) are drawn from their prior, carried with the rest.
 TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "magic_breakfast": ("learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
-                        "learning.breakfast_climate"),
-    "breakfast_in_the_classroom": ("learning.breakfast_climate",),
+                        "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"),
+    "breakfast_in_the_classroom": ("learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"),
     "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup",
                               "service_hub.illness_absence_avoided"),
     "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary"),
     "headstart": ("attendance.b_school_support_secondary",),
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
+    # an hour with a trained tutor, out of lessons, every session held (the Toolkit's trials)
+    "eef_small_group_tuition": ("tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary"),
+    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth
+    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio",),
+    "parent_attendance_nudges": ("parental_engagement.engagement_per_mailing",),
 }
 TRIAL_PARAMETERS: tuple[str, ...] = (*dict.fromkeys(p for ps in TRIAL_ROUTES.values() for p in ps),
                                      "learning.breakfast_settled_secondary")  # no secondary breakfast trial

@@ -14,6 +14,8 @@ import pytest
 from actlocally.model.calendar import DAYS_PER_YEAR, TERM_DAYS
 from actlocally.model.eef import impact_words, months_band, months_of_progress
 from actlocally.model.locality import LocalityModel
+from actlocally.model.mechanisms.attendance import season
+from actlocally.model.params import DEFAULTS
 from actlocally.model.state import IN_SUPPORT, NONE
 
 PUPILS = 2000
@@ -154,6 +156,21 @@ def test_summer_shift_changes_summer_only_and_by_at_most_its_logistic_slope(scen
     rise, high = a_low[summer].mean() - a_flat[summer].mean(), a_low[summer].mean()
     assert 0.35 * 0.25 * high * (1 - high) < rise <= 0.25 * high * (1 - high)
     assert np.all(a_low[summer] >= a_flat[summer])  # same uniforms, lower log-odds: nobody newly present
+
+
+def test_default_season_orders_the_terms_as_england_does(scenario_factory):
+    """England's summer term is the worst and autumn the best (FACTS §1a [S1], 2023/24): the defaults' term mean
+    log-odds of presence (term shift plus the winter bump reaching into spring) keep that order, and so does the
+    model's absence with the day-to-day links off (the summer - spring gap at least a third of the seasonal one)."""
+    a = DEFAULTS.group("attendance")
+    bounds = np.cumsum((0, *TERM_DAYS))
+    mean_lo = [np.mean([season(d, t, a)[0] for d in range(bounds[t], bounds[t + 1])]) for t in range(3)]
+    assert mean_lo[2] < mean_lo[1] < mean_lo[0]
+    still = {"attendance.b_peer": 0.0, "attendance.b_absent_yesterday": 0.0}
+    daily = _daily_absence(model(scenario_factory, still), DAYS_PER_YEAR)
+    term = [daily[bounds[t]:bounds[t + 1]].mean() for t in range(3)]
+    assert term[2] > term[1] > term[0]
+    assert term[2] - term[1] > (mean_lo[1] - mean_lo[2]) / 3 * term[2] * (1 - term[2])
 
 
 def test_winter_peak_raises_absence_at_the_end_of_autumn_in_proportion_to_its_bump(scenario_factory):

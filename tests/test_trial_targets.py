@@ -147,7 +147,8 @@ def test_sensitivity_all_sweeps_every_route_of_a_scenario_with_the_interventions
     from conftest import small_scenario
 
     sc = small_scenario(interventions=[{"type": "service_hub", "schools": "all"},
-                                       {"type": "breakfast_club", "offer": "universal"}])
+                                       {"type": "breakfast_club", "offer": "universal"},
+                                       {"type": "tuition"}, {"type": "parental_engagement"}])
     names = select_parameters("all", rows=parameter_rows(sc.intervention_params))
     assert set(TRIAL_PARAMETERS) <= set(names)
 

@@ -124,3 +124,29 @@ def test_breakfast_club_effects_can_differ_between_ks1_and_ks2():
     flipped = run_trial_replicate(TrialTask(spec, "keighley_central", 1, 0, 3000, (
         ("learning.breakfast_settled_ks1", 0.0), ("learning.breakfast_settled_ks2", 0.3))))
     assert flipped["ks2_attainment"]["paired"] > flipped["ks1_attainment"]["paired"] + 0.5
+
+
+def test_the_class_climate_reaches_ks2_by_its_ratio_and_ks1_not_at_all():
+    """`breakfast_climate_ks2_ratio` scales the class-climate gain in Years 3-11 only: with the settled-morning
+    gains off, Year 2's paired effect is the same bit for bit at any ratio, while Year 6's rises with the ratio."""
+    spec = load_trial("magic_breakfast")
+    base = (("learning.breakfast_climate", 0.4), ("learning.breakfast_settled_ks1", 0.0),
+            ("learning.breakfast_settled_ks2", 0.0))
+    runs = [run_trial_replicate(TrialTask(spec, "keighley_central", 1, 0, 3000,
+                                          (*base, ("learning.breakfast_climate_ks2_ratio", r)))) for r in (0.0, 1.0)]
+    assert runs[0]["ks1_attainment"]["paired"] == runs[1]["ks1_attainment"]["paired"]
+    assert runs[1]["ks2_attainment"]["paired"] > runs[0]["ks2_attainment"]["paired"] + 0.3
+    assert runs[0]["ks1_attainment"]["paired"] > runs[0]["ks2_attainment"]["paired"] + 0.3
+
+
+def test_place2be_pre_post_sees_englands_summer_term():
+    """Place2Be compares the term before counselling with the term it ended (often summer): a worse summer term
+    (`attendance.season_summer`, FACTS §1a) lowers the pre-post attendance change, the same pupils and luck
+    otherwise (common random numbers; referral does not read attendance)."""
+    spec = load_trial("place2be_counselling")
+    still = (("attendance.b_absent_yesterday", 0.0), ("attendance.b_peer", 0.0))
+    flat, worst = (run_trial_replicate(TrialTask(spec, "keighley_central", 1, 0, 4000,
+                                                 (*still, ("attendance.season_summer", v))))["attendance_change"]
+                   for v in (0.0, -0.4))
+    assert flat["n"] == worst["n"] >= 10
+    assert worst["estimate"] < flat["estimate"] - 0.3

@@ -5,9 +5,11 @@ Both are **read, never generated**: the evidence page and the virtual trials tak
 brief must not start behind the reader's back. The brief looks in the outputs folder its comparison sits in
 (`<outputs>/<comparison>/`): the evidence page at `<outputs>/evidence/<area>/evidence.csv` (what `actlocally evidence
 AREA --out <outputs>` writes), a trial's results at `<outputs>/trials/<name>/trial.csv` (`actlocally trial NAME --out
-<outputs>`), falling back to that trial's rows on the evidence page. Where neither exists the brief says the trial has
+<outputs>`), falling back to that trial's rows on the evidence page, then to the trial stage's own check stored in the
+posterior the comparison drew from (`calibration/trial_record.py`). Where none exists the brief says the trial has
 not been run and names the command. A trial anchors an intervention when its spec (`calibration/trials/*.toml`) lists
-the intervention's type in `anchors`, or treats with it.
+the intervention's type in `anchors`, or treats with it. Each anchor also says whether calibration fitted the
+intervention's routes to that trial (its trial stage, own or carried) or the trial only checks the model.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
+from actlocally.calibration.trial_record import TrialStage, trial_stage
 from actlocally.calibration.trial_spec import load_trial, trial_names
 from actlocally.model.errors import InputError
 
@@ -61,6 +65,8 @@ class Anchor:
     outcomes: tuple[TrialOutcome, ...] = ()
     where: str = ""  # the file read, relative to the outputs folder; '' when the trial has not been run
     problem: str = ""
+    fitted: str = ""  # how calibration used the trial: "fitted ..." or "checked only"; '' when not known
+
 
     @property
     def reproduced(self) -> int:
@@ -132,13 +138,35 @@ def _from_evidence(name: str, comparison_folder: Path, area: str) -> tuple[tuple
     return _outcomes(rows), str(csv.relative_to(comparison_folder.parent))
 
 
-def find_anchors(interventions: list[tuple[str, str]], comparison_folder: Path, area: str) -> list[Anchor]:
-    """For each (label, type) of the brief's interventions, the trials that anchor it and their results if run."""
+def _from_stage(name: str, stage: TrialStage | None) -> tuple[tuple[TrialOutcome, ...], str]:
+    """The trial's outcomes in the posterior's trial-stage check (fitted statistic, stored draws), if it has them."""
+    fits = stage.of(name) if stage is not None else ()
+    if not fits:
+        return (), ""
+    spec = {o.name: o.label for o in load_trial(name).outcomes}
+    return (tuple(TrialOutcome(spec.get(f.outcome, f.outcome), f.published, f.model, f.model_lo, f.model_hi,
+                               f.inside) for f in fits), f"the posterior's trial-stage check ({stage.area})")
+
+
+def how_used(name: str, stage: TrialStage | None) -> str:
+    """Whether calibration fitted the routes to this trial ('fitted ...'), or it only checks the model."""
+    if stage is None or stage.problem:
+        return ""
+    if name not in stage.fitted_trials():
+        return "checked only"
+    return "fitted in calibration" + ("" if stage.how == "fitted" else f" (carried from {stage.area})")
+
+
+def find_anchors(interventions: list[tuple[str, str]], comparison_folder: Path, area: str,
+                 stage: TrialStage | None = None) -> list[Anchor]:
+    """For each (label, type) of the brief's interventions, the trials that anchor it and their results if run;
+    `stage` is the trial-stage record of the posterior the comparison drew from, if any."""
     out = []
     for label, kind in interventions:
         for name in anchoring_trials({kind}):
             spec = load_trial(name)
-            base = dict(intervention=label, trial=name, title=spec.title, source=spec.source)
+            base = dict(intervention=label, trial=name, title=spec.title, source=spec.source,
+                        fitted=how_used(name, stage))
             rel = Path("trials") / name / "trial.csv"
             csv = comparison_folder.parent / rel
             if csv.is_file():
@@ -148,6 +176,8 @@ def find_anchors(interventions: list[tuple[str, str]], comparison_folder: Path, 
                     out.append(Anchor(**base, problem=f"{csv} could not be read ({type(err).__name__})"))
                 continue
             outcomes, where = _from_evidence(name, comparison_folder, area)
+            if not outcomes:
+                outcomes, where = _from_stage(name, stage)
             out.append(Anchor(**base, outcomes=outcomes, where=where))
     return out
 
@@ -155,3 +185,14 @@ def find_anchors(interventions: list[tuple[str, str]], comparison_folder: Path, 
 def figure(x: float) -> str:
     """A trial figure for the brief: three significant figures, '-' when missing."""
     return "-" if x is None or not np.isfinite(x) else f"{x:.3g}"
+
+
+def stage_of(posterior_path: str | Path) -> TrialStage | None:
+    """The trial-stage record of a stored posterior (None when it cannot be read: the brief then says nothing)."""
+    try:
+        with xr.open_dataset(posterior_path) as post:
+            post = post.load()
+    except (OSError, ValueError):
+        return None
+    post.attrs["source_path"] = str(Path(posterior_path).resolve())
+    return trial_stage(post)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from actlocally.experiments.brief.anchors import Anchor, EvidenceLink, find_anchors, find_evidence
+from actlocally.experiments.brief.anchors import Anchor, EvidenceLink, find_anchors, find_evidence, stage_of
 from actlocally.experiments.brief.evidence import Calibration, Sensitivity, find_calibration, find_sensitivity
 from actlocally.experiments.brief.meta import plain_meta, scenario_title
 from actlocally.experiments.brief.sources import (
@@ -363,6 +363,7 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
     overrides = parameter_overrides(json.dumps(json.loads(str(ds["scenario_json"].sel(scenario=name).values))
                                                .get("parameters", {})))
     used_posterior = "posterior" in ds.coords and str(ds["posterior"].sel(scenario=name).values) != "none"
+    calibration = _calibration(ds, name, area_name, posteriors_dir) if used_posterior else Calibration(found=False)
     return Brief(
         comparison=str(attrs.get("comparison", folder.name)), comparison_title=str(attrs.get("comparison_title", "")),
         scenario=name, title=scenario_title(ds, name), baseline=base,
@@ -378,10 +379,11 @@ def brief_data(path: str | Path, scenario: str | None = None, posteriors_dir: Pa
                   for m in dict.fromkeys([x.number.metric for x in lead if METRIC[x.number.metric].by_group]
                                          + list(BY_GROUP))},
         costs=costs,
-        calibration=_calibration(ds, name, area_name, posteriors_dir) if used_posterior else Calibration(found=False),
+        calibration=calibration,
         sensitivity=find_sensitivity(folder, name),
         params=[p for iv in interventions for p in iv.params],
         overrides=overrides,
         figures=area_figures(area) if area else [], model_params=model_assumption_count(), meta=meta,
         effects=effects.sel(scenario=name), summary=table, evidence=find_evidence(area_name, folder),
-        anchors=find_anchors([(iv.label, iv.kind) for iv in interventions], folder, area_name))
+        anchors=find_anchors([(iv.label, iv.kind) for iv in interventions], folder, area_name,
+                             stage_of(calibration.path) if calibration.found else None))

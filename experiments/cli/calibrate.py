@@ -154,6 +154,56 @@ def carry(
                   highlight=False, markup=False)
 
 
+@calibrate_app.command("trials")
+def trials(
+    area: Annotated[str, typer.Argument(help="a calibrated built-in area (its posterior and pyabc history)")],
+    targets: Annotated[Path | None, typer.Option(help="targets .toml (default: the built-in area's)")] = None,
+    particles: Annotated[int, typer.Option(min=5, help="trial stage: particles per generation")] = 100,
+    populations: Annotated[int, typer.Option(min=1, help="trial stage: ABC-SMC generations")] = 4,
+    pupils: Annotated[int, typer.Option(min=500, help="pupils a trial replicate runs on")] = 6000,
+    workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 = in-process (reproducible)")] = 2,
+    seed: Annotated[int | None, typer.Option(min=1, help="seed of the trial stage (default: the area stage's)")]
+    = None,
+    draws: Annotated[int, typer.Option(min=0, help="posterior predictive runs stored with the posterior")] = 40,
+) -> None:
+    """Re-fit only the trial stage of a stored posterior (its area stage read from pyabc's history); rewrite it."""
+    from actlocally.calibration.posterior import load_posterior
+    from actlocally.calibration.targets import load_targets
+    from actlocally.calibration.trial_refit import refit_trials
+    from actlocally.runtime.executor import Executor
+    from actlocally.runtime.storage import write_netcdf_atomic
+
+    try:
+        post = load_posterior(area)
+        spec = load_targets(targets if targets is not None else str(post.attrs["area"]))
+    except InputError as err:
+        fail(err)
+    path = Path(post.attrs.pop("source_path"))
+    db = path.with_suffix(".db")
+    if not db.is_file():
+        fail(InputError(db, None, "no pyabc history of the area stage beside the posterior; run `actlocally "
+                        "calibrate AREA`"))
+    seed = seed if seed is not None else int(post.attrs.get("seed", 1))
+
+    def on_generation(g: dict) -> None:
+        err_console.print(f"  trial stage generation {g['t']}: epsilon {g['epsilon']:.3f}, accepted "
+                          f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%}), effective sample size "
+                          f"{g['effective_sample_size']:.0f}")
+
+    err_console.print(f"[bold]{plain(str(post.attrs['area']))}[/]: trial stage, {populations} generations x "
+                      f"{particles} particles, {pupils} pupils a trial")
+    try:
+        with Executor(workers) as ex:
+            out = refit_trials(post, db, spec, ex, seed=seed, particles=particles, populations=populations,
+                               trial_pupils=pupils, draws=draws, out_dir=path.parent, on_generation=on_generation)
+    except ValueError as err:
+        fail(InputError(path, None, str(err)))
+    write_netcdf_atomic(out, path)
+    console.print(f"{path}: trial stage re-fitted ({out.attrs['trial_simulations']} simulations in "
+                  f"{out.attrs['trial_runtime_s']:.0f} s, effective sample size {out.attrs['effective_sample_size']})",
+                  highlight=False, markup=False)
+
+
 @calibrate_app.command("report")
 def report(
     posterior: Annotated[str, typer.Argument(help="a posterior .nc, or a calibrated built-in area name")],

@@ -34,11 +34,12 @@ def write_evidence(table: pd.DataFrame, raw: xr.Dataset, out_dir: Path, area: st
     out_dir.mkdir(parents=True, exist_ok=True)
     env = Environment(loader=PackageLoader("actlocally.experiments.evidence", "templates"),
                       autoescape=select_autoescape(default=True), undefined=StrictUndefined)
-    rows = [{**r, **{k: _fmt(r[k]) for k in ("published", "published_lo", "published_hi", "model", "model_lo",
-                                             "model_hi")}} for r in table.to_dict("records")]
+    rows = [{**r, **{k: _fmt(r.get(k, np.nan)) for k in ("published", "published_lo", "published_hi", "model",
+                                                         "model_lo", "model_hi", "fit", "fit_lo", "fit_hi")}}
+            for r in table.to_dict("records")]
     html = env.get_template("evidence.html.j2").render(
         area=area, rows=rows, headline=headline(table), posterior=raw.attrs.get("posterior", ""),
-        made=date.today().isoformat())
+        trial_stage=raw.attrs.get("trial_stage", ""), made=date.today().isoformat())
     page = out_dir / "evidence.html"
     with atomic_path(page) as tmp:
         tmp.write_text(html, encoding="utf-8")

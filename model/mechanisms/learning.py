@@ -26,14 +26,15 @@ def learning_row(a, present, hungry, difficulty, blurred, offset, at_club, stage
 
     Breakfast club's routes beside hunger: a child at the club this morning arrives on time, fed and settled (a
     gain by key stage `stage`: 0 KS1, 1 KS2, 2 secondary); every pupil of a class gains from the calmer, punctual
-    class in proportion to the share of it at the club (`class_club_share`). Simplified: the gains add to the day's
-    learning efficiency, as the penalties take from it.
+    class in proportion to the share of it at the club (`class_club_share`), fully in KS1 and in KS2 and secondary
+    times `breakfast_climate_ks2_ratio` (Magic Breakfast: +2 months in Year 2, none in Year 6). Simplified: the gains
+    add to the day's learning efficiency, as the penalties take from it.
     """
     eff = 1.0
     if at_club:
         eff += a.breakfast_settled_ks1 if stage == 0 else (a.breakfast_settled_ks2 if stage == 1 else
                                                          a.breakfast_settled_secondary)
-    eff += a.breakfast_climate * class_club_share
+    eff += a.breakfast_climate * class_club_share * (1.0 if stage == 0 else a.breakfast_climate_ks2_ratio)
     if hungry:
         eff -= a.penalty_hunger
     if difficulty:
