@@ -1,8 +1,14 @@
 """The ABC-SMC engine both calibration stages share: pyabc on each parameter's probit scale, progress read back.
 
 `run_smc` runs pyabc's ABC-SMC with standard normal priors on the probit coordinates (`from_probit`), a Euclidean
-distance over the targets each divided by its uncertainty, a multivariate normal kernel over the moved parameters
-(the prior for the rest), and reports each generation as pyabc stores it.
+distance over the targets each divided by its uncertainty (or by a given scale), a multivariate normal kernel over
+each group of moved parameters (the prior for the rest), and reports each generation as pyabc stores it.
+
+Why kernels by group: importance weights (prior over the proposal's mixture density) degenerate as the kernel's
+dimension grows against the particles (see `screen.py`). Measured on the trial stage: one 13-dimensional kernel
+over the routes of 9 trials with 60 particles gave effective sample sizes 60, 10, 1. Parameters that no target
+shares are independent in the posterior (given the rest), so a product of small kernels, one per group of
+parameters the same targets move, proposes as well while its mixture density stays smooth.
 """
 
 from __future__ import annotations
@@ -43,13 +49,16 @@ def from_probit(z: float, lo: float, hi: float) -> float:
 UNDEFINED_STATISTIC = 1e6  # far from every target: the particle is rejected, and epsilon stays finite
 
 
-def run_smc(simulator: Callable[[dict], dict], names: list[str], moved: list[str], targets: dict, particles: int,
-            populations: int, executor: Executor, db: Path,
-            on_generation: Callable[[dict], None] | None = None) -> pyabc.History:
+def run_smc(simulator: Callable[[dict], dict], names: list[str], moved: list[str] | list[list[str]], targets: dict,
+            particles: int, populations: int, executor: Executor, db: Path,
+            on_generation: Callable[[dict], None] | None = None,
+            scales: dict[str, float] | None = None) -> pyabc.History:
     """pyabc's ABC-SMC over `names` (standard normal priors on the probit scale), distance Euclidean over the
-    targets each divided by its sd; the history in the sqlite file `db`."""
+    targets each divided by `scales[target]` (default: its sd); `moved` is one group of kernel-moved parameters or
+    a list of groups (a kernel each); the history in the sqlite file `db`."""
     prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in names})
-    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / t.sd for k, t in targets.items()})
+    scales = scales or {k: t.sd for k, t in targets.items()}
+    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / scales[k] for k in targets})
     if executor.client is None:
         sampler = pyabc.sampler.SingleCoreSampler()
     else:
@@ -87,14 +96,18 @@ class _ReportingHistory(pyabc.History):
             self.on_generation(_generations(self)[-1])
 
 
-def _transition(names: list[str], moved: list[str]) -> pyabc.transition.Transition:
-    """A multivariate normal kernel over the moved parameters; the prior for the rest."""
-    kernel = pyabc.MultivariateNormalTransition()
-    rest = [n for n in names if n not in moved]
-    if not rest:
-        return kernel
-    return pyabc.AggregatedTransition(mapping={tuple(map(encode, moved)): kernel,
-                                               tuple(map(encode, rest)): PriorTransition()})
+def _transition(names: list[str], moved: list[str] | list[list[str]]) -> pyabc.transition.Transition:
+    """A multivariate normal kernel over each group of moved parameters; the prior for the rest."""
+    groups = [list(g) for g in moved] if moved and not isinstance(moved[0], str) else [list(moved)]
+    groups = [g for g in groups if g]
+    flat = {n for g in groups for n in g}
+    rest = [n for n in names if n not in flat]
+    if len(groups) == 1 and not rest:
+        return pyabc.MultivariateNormalTransition()
+    mapping = {tuple(map(encode, g)): pyabc.MultivariateNormalTransition() for g in groups}
+    if rest:
+        mapping[tuple(map(encode, rest))] = PriorTransition()
+    return pyabc.AggregatedTransition(mapping=mapping)
 
 
 def _generations(history) -> list[dict]:

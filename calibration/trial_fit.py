@@ -12,6 +12,10 @@ draw it ran with, so it samples p(area | area data) x p(routes | trials, area). 
 - cost: a particle's trials are 6 one-year trial worlds and 5 paired worlds (about 2-3 s at 6,000 pupils against
   0.4 s for an area run), so a joint fit of 5 x 200 particles would take hours on 2 cores; the routes move only
   the trial statistics, so they need only this stage's few particles;
+- the distance divides each trial's miss by the published uncertainty and the replicate's own noise together
+  (`replicate_noise`): a virtual trial of a few thousand pupils is itself a noisy estimate (the nudge trial's
+  relative change has a replicate sd about twice its published sd at 2,500 pupils), and ABC that ignores it keeps
+  the particles whose luck fell right rather than those whose routes are right;
 - the routes barely move the area targets (they act on pupils reached by an intervention; the baseline has
   school mental-health teams, so `attendance.b_school_support_*` is the exception): the predictive check of the
   stored posterior, run with the fitted routes, says whether the area targets still hold.
@@ -24,6 +28,7 @@ the trials anchor interventions, not places; the area's own weights are unchange
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tempfile
 import time
@@ -39,9 +44,10 @@ from actlocally.runtime.executor import Executor
 from .posterior import POSTERIORS_DIR, parameter_names
 from .smc import UNDEFINED_STATISTIC, _generations, decode, encode, from_probit, run_smc
 from .targets import TargetsFile
-from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_ROUTES, TRIAL_SEED, split_name, trial_statistics
+from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_SEED, route_groups, split_name, trial_statistics
 
 SOURCE_AREA = "bradford"  # the area whose calibration fits the routes (trials run on it by default)
+PILOT_REPLICATES = 8  # assumption: enough replicates to estimate a statistic's replicate sd within about 25%
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,10 +78,27 @@ class TrialSimulator:
 
     def __call__(self, pars: dict) -> dict[str, float]:
         fitted = self.fitted(pars)
-        replicate = self.replicate(fitted)
+        return self.run(fitted, self.replicate(fitted))
+
+    def run(self, fitted: dict[str, float], replicate: int) -> dict[str, float]:
+        """The trial statistics of one replicate with these routes and the replicate's area draw."""
         params = self.base_draw(replicate) | fitted
         stats = trial_statistics(self.area, params, replicate, self.pupils, self.statistics, TRIAL_SEED)
         return {k: (v if np.isfinite(v) else UNDEFINED_STATISTIC) for k, v in stats.items()}
+
+    def pilot(self, i: int) -> dict[str, float]:
+        """Replicate `i` of the pilot: the routes at their prior medians, a replicate and area draw of its own."""
+        fitted = {name: float(from_probit(0.0, lo, hi)) for name, lo, hi in self.ranges}
+        return self.run(fitted, stable_hash(repr((self.seed, "trial_pilot", i))) % (2**31 - 1))
+
+
+def replicate_noise(simulator: TrialSimulator, executor: Executor, replicates: int = PILOT_REPLICATES
+                    ) -> dict[str, float]:
+    """Each trial statistic's sd over pilot replicates (routes at their prior medians): the virtual trial's own
+    sampling noise, which the distance adds to the published uncertainty. Simplified: the noise is taken as the
+    same at every route value (it grows with the effect; the prior median is a middling effect)."""
+    runs = [r for _, r in sorted(executor.map_unordered(simulator.pilot, range(replicates)))]
+    return {k: float(np.std([r[k] for r in runs], ddof=1)) for k in simulator.statistics}
 
 
 def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor: Executor, *, seed: int = 1,
@@ -96,16 +119,22 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
     start = time.perf_counter()
     report = None if on_generation is None else (lambda g: on_generation({**g, "stage": "trials"}))
     try:
-        anchored = {p for name in fitted for p in TRIAL_ROUTES.get(split_name(name)[0], ())}
-        moved = [n for n in ranges if n in anchored] or list(ranges)
-        history = run_smc(simulator, list(ranges), moved, fitted, particles, populations, executor, Path(db), report)
+        groups = route_groups((split_name(name)[0] for name in fitted), ranges) or [list(ranges)]
+        noise = replicate_noise(simulator, executor)
+        scales = {k: float(np.hypot(t.sd, noise[k])) for k, t in fitted.items()}
+        history = run_smc(simulator, list(ranges), groups, fitted, particles, populations, executor, Path(db),
+                          report, scales)
         df, wt = history.get_distribution(m=0, t=history.max_t)
         gens = _generations(history)
     finally:
         Path(db).unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    return _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
-                     moved)
+    out = _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
+                    [n for g in groups for n in g])
+    out.attrs.update(trial_kernel_groups=" | ".join(" ".join(g) for g in groups),
+                     trial_replicate_noise_json=json.dumps({k: round(v, 6) for k, v in noise.items()}),
+                     trial_distance_scales_json=json.dumps({k: round(v, 6) for k, v in scales.items()}))
+    return out
 
 
 def _combined(posterior: xr.Dataset, sim: TrialSimulator, df, w: np.ndarray, gens: list[dict], ranges: dict,

@@ -36,12 +36,31 @@ TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
     # an hour with a trained tutor, out of lessons, every session held (the Toolkit's trials)
     "eef_small_group_tuition": ("tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary"),
-    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth
-    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio",),
+    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth (its
+    # estimate is that ratio times the hours' worth, so it moves with the Toolkit's routes too)
+    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio", "tutoring.z_per_hour_primary",
+                                    "tutoring.z_per_hour_secondary"),
     "parent_attendance_nudges": ("parental_engagement.engagement_per_mailing",),
 }
 TRIAL_PARAMETERS: tuple[str, ...] = (*dict.fromkeys(p for ps in TRIAL_ROUTES.values() for p in ps),
                                      "learning.breakfast_settled_secondary")  # no secondary breakfast trial
+
+
+def route_groups(specs: Iterable[str], parameters: Iterable[str]) -> list[list[str]]:
+    """The routes of the given trials in groups no two trials share (connected components of trial -> routes),
+    each in `parameters`' order: a kernel each in the trial stage, since routes of different groups are
+    independent given the area draw (see `smc.py`)."""
+    order = {p: i for i, p in enumerate(parameters)}
+    groups: list[set[str]] = []
+    for spec in dict.fromkeys(specs):
+        routes = {r for r in TRIAL_ROUTES.get(spec, ()) if r in order}
+        joined = [g for g in groups if g & routes]
+        for g in joined:
+            groups.remove(g)
+            routes |= g
+        if routes:
+            groups.append(routes)
+    return sorted((sorted(g, key=order.__getitem__) for g in groups), key=lambda g: order[g[0]])
 
 
 def trial_target_name(spec: str, outcome: str) -> str:

@@ -178,3 +178,36 @@ def test_a_hubs_health_service_avoids_illness_absences_and_is_off_by_default(sce
     assert np.array_equal(off.children.sessions_attended, zero.children.sessions_attended)
     gained = on.children.sessions_attended.astype(int) - off.children.sessions_attended
     assert gained.sum() > 0 and (gained >= 0).mean() > 0.9  # nearly every pupil attends as much or more
+
+
+def test_trial_routes_are_grouped_so_no_two_kernels_share_a_route():
+    from actlocally.calibration.trial_targets import TRIAL_PARAMETERS, route_groups
+
+    groups = route_groups(["vision_for_baltimore", "magic_breakfast", "breakfast_in_the_classroom",
+                           "national_tutoring_programme", "eef_small_group_tuition"], TRIAL_PARAMETERS)
+    assert groups == [["learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
+                       "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"],
+                      ["learning.penalty_vision"],
+                      ["tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary",
+                       "tutoring.school_staff_hour_ratio"]]
+    assert route_groups(["no_such_trial"], TRIAL_PARAMETERS) == []
+    only = route_groups(["magic_breakfast"], ["learning.breakfast_climate"])  # routes outside the fit are left out
+    assert only == [["learning.breakfast_climate"]]
+
+
+def test_a_kernel_per_group_proposes_each_group_near_its_own_particles():
+    import pandas as pd
+    from actlocally.calibration.smc import _transition
+
+    tr = _transition(["a", "b", "c"], [["a"], ["b"]])  # c: from the prior
+    particles = pd.DataFrame({"a": np.full(50, 3.0) + np.linspace(-0.1, 0.1, 50),
+                              "b": np.full(50, -3.0) + np.linspace(-0.1, 0.1, 50), "c": np.full(50, 3.0)})
+    tr.fit(particles, np.full(50, 1 / 50))
+    np.random.seed(1)
+    draws = pd.DataFrame([tr.rvs_single() for _ in range(400)])
+    assert abs(draws["a"].mean() - 3) < 0.1 and abs(draws["b"].mean() + 3) < 0.1 and abs(draws["c"].mean()) < 0.2
+    # the density is the product of the groups' kernel densities and the prior's
+    x = pd.Series({"a": 3.0, "b": -3.0, "c": 0.0})
+    assert [tuple(k) for k in tr.mapping] == [("a",), ("b",), ("c",)]
+    parts = [t.pdf(x[list(k)]) for k, t in tr.mapping.items()]
+    assert np.isclose(tr.pdf(x), np.prod(parts)) and parts[0] > 1 and np.isclose(parts[2], 1 / np.sqrt(2 * np.pi))
