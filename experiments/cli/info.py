@@ -49,19 +49,13 @@ def fmt_range(lo: float, hi: float) -> str:
 def parameter_table() -> dict[str, tuple[str, object]]:
     """Every parameter a run, a sweep or a fit may set: the model's rows, then each intervention type's declared
     settings at their defaults ({name: (kind, Param)})."""
-    from actlocally.model.interventions.parameters import declared_fields
+    from actlocally.model.interventions.parameters import intervention_rows
     from actlocally.model.interventions.registry import REGISTRY
-    from actlocally.model.params import DEFAULTS, Param
+    from actlocally.model.params import DEFAULTS
 
-    rows: dict[str, tuple[str, object]] = {k: ("model", p) for k, p in DEFAULTS.rows.items()}
-    for kind, cls in sorted(REGISTRY.items()):
-        defaults = cls.Params.model_construct(type=kind)
-        for name, extra in declared_fields(defaults).items():
-            value = float(cls.Params.model_fields[name].default)
-            rows[f"{kind}.{name}"] = ("intervention", Param.model_construct(
-                value=value, prior=tuple(map(float, extra["prior"])), unit=extra["unit"], source=extra["source"],
-                calibrate=False, doc=""))
-    return rows
+    defaults = [cls.Params.model_construct(type=kind) for kind, cls in sorted(REGISTRY.items())]
+    return {**{k: ("model", p) for k, p in DEFAULTS.rows.items()},
+            **{k: ("intervention", p) for k, p in intervention_rows(defaults).items()}}
 
 
 def params(
