@@ -47,6 +47,7 @@ from .targets import TargetsFile
 from .trial_targets import TRIAL_PARAMETERS, TRIAL_PUPILS, TRIAL_SEED, route_groups, split_name, trial_statistics
 
 SOURCE_AREA = "bradford"  # the area whose calibration fits the routes (trials run on it by default)
+KERNEL_WIDTH = 1.0  # the trial stage's kernels: as wide as the weighted particles (see smc.py)
 PILOT_REPLICATES = 8  # assumption: enough replicates to estimate a statistic's replicate sd within about 25%
 
 
@@ -123,7 +124,7 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
         noise = replicate_noise(simulator, executor)
         scales = {k: float(np.hypot(t.sd, noise[k])) for k, t in fitted.items()}
         history = run_smc(simulator, list(ranges), groups, fitted, particles, populations, executor, Path(db),
-                          report, scales)
+                          report, scales, KERNEL_WIDTH)
         df, wt = history.get_distribution(m=0, t=history.max_t)
         gens = _generations(history)
     finally:
@@ -131,7 +132,7 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
     seconds = time.perf_counter() - start
     out = _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
                     [n for g in groups for n in g])
-    out.attrs.update(trial_kernel_groups=" | ".join(" ".join(g) for g in groups),
+    out.attrs.update(trial_kernel_width=KERNEL_WIDTH, trial_kernel_groups=" | ".join(" ".join(g) for g in groups),
                      trial_replicate_noise_json=json.dumps({k: round(v, 6) for k, v in noise.items()}),
                      trial_distance_scales_json=json.dumps({k: round(v, 6) for k, v in scales.items()}))
     return out

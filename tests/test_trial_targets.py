@@ -211,3 +211,16 @@ def test_a_kernel_per_group_proposes_each_group_near_its_own_particles():
     assert [tuple(k) for k in tr.mapping] == [("a",), ("b",), ("c",)]
     parts = [t.pdf(x[list(k)]) for k, t in tr.mapping.items()]
     assert np.isclose(tr.pdf(x), np.prod(parts)) and parts[0] > 1 and np.isclose(parts[2], 1 / np.sqrt(2 * np.pi))
+
+
+def test_a_kernel_width_of_one_makes_the_kernel_as_wide_as_the_particles():
+    import pandas as pd
+    from actlocally.calibration.smc import _transition
+
+    particles = pd.DataFrame({"a": np.linspace(-1, 1, 40), "b": np.linspace(0, 2, 40) ** 2})
+    w = np.full(40, 1 / 40)
+    wide, default = _transition(["a", "b"], ["a", "b"], 1.0), _transition(["a", "b"], ["a", "b"])
+    wide.fit(particles, w)
+    default.fit(particles, w)
+    cov = np.cov(particles.to_numpy().T, aweights=w)
+    assert np.allclose(wide.cov, cov, rtol=0.05) and np.all(np.diag(default.cov) < 0.6 * np.diag(cov))
