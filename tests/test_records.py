@@ -49,3 +49,20 @@ def test_derived_values_are_checked_by_name():
         make_record(HungerArgs, load_parameters(), key=np.uint64(1), kye=1)
     with pytest.raises(ValueError, match="clash"):
         record_type("Bad", "hunger", ("p_hungry_if_secure",), __name__)
+
+
+def test_a_record_is_reused_only_for_the_same_values():
+    table = load_parameters()
+    first = make_record(HungerArgs, table, key=np.uint64(5))
+    assert make_record(HungerArgs, table, key=np.uint64(5)) is first  # yesterday's record, unchanged inputs
+    assert make_record(HungerArgs, table, key=np.uint64(6)).key == 6  # another derived value
+    assert type(make_record(HungerArgs, table, key=5).key) is int  # the same value of another type (numba types it)
+    zero = make_record(HungerArgs, table, key=0.0)
+    assert np.signbit(make_record(HungerArgs, table, key=-0.0).key) and not np.signbit(zero.key)
+    group = dict(table.group("hunger"))
+    before = make_record(HungerArgs, group, key=np.uint64(5))
+    group["p_hungry_if_secure"] = 0.5  # the same mapping changed in place
+    after = make_record(HungerArgs, group, key=np.uint64(5))
+    assert after is not before and after.p_hungry_if_secure == 0.5
+    other = table.with_overrides({"hunger.p_hungry_if_secure": 0.04})  # another run's table
+    assert make_record(HungerArgs, other, key=np.uint64(5)).p_hungry_if_secure == 0.04

@@ -37,7 +37,7 @@ def test_ten_more_missed_days_cost_the_expected_amount():
     """Paired twins through the learning rule the fused pass inlines: identical but for ten missed days."""
     q = DEFAULTS.group("learning")
     z_per_day = q["z_per_school_year"] / DAYS_PER_YEAR
-    a = make_record(LearningArgs, q, z_per_day=z_per_day)
+    a = make_record(LearningArgs, q, z_per_day=z_per_day, clubs_today=False)
     z = np.zeros(2, np.float32)
     for day in range(DAYS_PER_YEAR):
         for twin, present in enumerate((True, day >= 10)):

@@ -11,7 +11,8 @@ parameters.toml plus derived values) and one row's state. This module only wires
    the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
    gives the same result as doing one mechanism at a time. A child whose presence draw the bound without exp
-   does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`).
+   does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`); the hungry
+   counts, the largest stock and the possible sessions are taken after it too (`counts.py`).
 
 The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
@@ -40,6 +41,7 @@ from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attend
 from .atomic import take_block
 from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance
 from .blocks import pack_referrals, sum_blocks
+from .counts import day_counts
 from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
 from .learning import class_club_share, learning_args
@@ -168,10 +170,6 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
     absent_by_class[:] = 0.0
     n_youth = 0
     n_mh = 0
-    n_hungry = 0
-    n_hungry_fsm = 0
-    n_hungry_girls = 0
-    exposure_max = np.float32(0.0)
     late = np.empty(end - start, np.int64)  # children whose presence the bound left undecided, and their log-odds
     late_logit = np.empty(end - start)
     n_late = 0
@@ -195,7 +193,6 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
                 exp, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
                 youth_route[s] >= 0)
             exposure[i] = e
-            exposure_max = max(exposure_max, e)
             if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
                 youth_status[i], youth_until[i], youth = new_youth, until, new_youth
             if to_youth:
@@ -216,13 +213,9 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         if to_mh:
             mh_refs[start + n_mh] = row
             n_mh += 1
-        n_hungry += h
-        n_hungry_fsm += h & ((fact & FSM) != 0)
-        n_hungry_girls += h & ((fact & FEMALE) != 0)
         # attendance: the draw's certain successes learn here, the rest after the loop (`finish_attendance`)
         x = attendance_logit(att, x, d, (state & DEP_AFTER) != 0, h, not present[i], e, (fact & SECONDARY) != 0,
                              new_mh == IN_SUPPORT and mh_team[s], followup[s])
-        term_possible[i] += 2
         if surely_below_sigmoid(uniform(att.key, day, i, 0), x):
             present[i] = True
             term_attended[i] += 2
@@ -232,6 +225,8 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
             late_logit[n_late] = x
             n_late += 1
     n_absent = finish_attendance(late, late_logit, n_late, day, att, learning, cs, sd, absent_by_class)
+    n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max = day_counts(start, end, facts, hungry, exposure,
+                                                                      term_possible, exp.use)
     return n_youth, n_mh, n_absent, n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max
 
 

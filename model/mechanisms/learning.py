@@ -16,7 +16,7 @@ from numba import njit
 from ..calendar import DAYS_PER_YEAR
 from .records import make_record, record_type
 
-LearningArgs = record_type("LearningArgs", "learning", ("z_per_day",), __name__)
+LearningArgs = record_type("LearningArgs", "learning", ("z_per_day", "clubs_today"), __name__)
 
 
 @njit(cache=True, inline="always")
@@ -31,10 +31,11 @@ def learning_row(a, present, hungry, difficulty, blurred, offset, at_club, stage
     add to the day's learning efficiency, as the penalties take from it.
     """
     eff = 1.0
-    if at_club:
-        eff += a.breakfast_settled_ks1 if stage == 0 else (a.breakfast_settled_ks2 if stage == 1 else
-                                                         a.breakfast_settled_secondary)
-    eff += a.breakfast_climate * class_club_share * (1.0 if stage == 0 else a.breakfast_climate_ks2_ratio)
+    if a.clubs_today:  # without a child at a club today both terms are 0 (skipping them gives the same sums)
+        if at_club:
+            eff += a.breakfast_settled_ks1 if stage == 0 else (a.breakfast_settled_ks2 if stage == 1 else
+                                                             a.breakfast_settled_secondary)
+        eff += a.breakfast_climate * class_club_share * (1.0 if stage == 0 else a.breakfast_climate_ks2_ratio)
     if hungry:
         eff -= a.penalty_hunger
     if difficulty:
@@ -48,9 +49,11 @@ def learning_row(a, present, hungry, difficulty, blurred, offset, at_club, stage
 
 
 def learning_args(model) -> LearningArgs:
-    """The learning group's parameters and z per day (the phase reference is in each school's daily offset)."""
+    """The learning group's parameters, z per day (the phase reference is in each school's daily offset) and
+    whether any child is at a breakfast club this morning (without one, `learning_row` skips the club terms)."""
     q = model.params.group("learning")
-    return make_record(LearningArgs, q, z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR)
+    return make_record(LearningArgs, q, z_per_day=q["z_per_school_year"] / DAYS_PER_YEAR,
+                       clubs_today=bool(model.children.at_breakfast.any()))
 
 
 def class_club_share(model) -> np.ndarray:
