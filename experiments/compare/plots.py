@@ -108,9 +108,12 @@ def effect_by_group(effects: xr.Dataset, out_dir: Path) -> list[Path]:
         ax.set_xticks(np.arange(len(groups)), groups)
         ax.set_title(f"Change in {m.label.lower()} ({m.unit})", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    columns = min(len(names), 3)
+    rows = -(-len(names) // columns)
+    fig.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)  # below: never on a bar
     fig.suptitle("Effect against the baseline, by group (bar: mean; whisker: 90% of replicates)", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05 * rows, 1, 1))
     return save_figure(fig, out_dir, "effect_by_group")
 
 
