@@ -67,6 +67,7 @@ class World:
     term_attended: np.ndarray
     first_support_term: np.ndarray  # -1: never supported by a school mental-health team
     last_support_term: np.ndarray
+    term_difficulty: np.ndarray  # terms x children: school days in emotional difficulty
     joined_term: np.ndarray  # the first term the row's child is on roll (a leaver's row is a new entrant)
     supported_at_end: np.ndarray
     family: np.ndarray
@@ -115,6 +116,7 @@ def simulate(scenario: Scenario, task: TrialTask) -> World:
     n_terms = 3 * scenario.years
     term_possible = np.zeros((n_terms, c.n), np.int32)
     term_attended = np.zeros((n_terms, c.n), np.int32)
+    term_difficulty = np.zeros((n_terms, c.n), np.int16)
     first = np.full(c.n, -1, np.int8)
     last = np.full(c.n, -1, np.int8)
     joined = np.zeros(c.n, np.int8)
@@ -131,6 +133,7 @@ def simulate(scenario: Scenario, task: TrialTask) -> World:
         team_schools = np.array([s.mhst_service >= 0 for s in model.school_agents])  # a team may start mid-year
         term_possible[term] += 2  # every pupil on roll: two sessions a school day (as the recorder counts them)
         term_attended[term] += 2 * c.present
+        term_difficulty[term] += c.difficulty
     treatment = next((iv for iv in model.interventions if iv.label == "treatment"), None)
     world = World(
         school=c.school.copy(), year_group=c.year_group.copy(), z_start=z_start,
@@ -138,7 +141,8 @@ def simulate(scenario: Scenario, task: TrialTask) -> World:
         attended=c.sessions_attended.copy(), sight_problem=c.vision_uncorrected.copy(),
         reached=treatment.reached(model) if treatment else np.zeros(c.n, bool),
         term_possible=term_possible, term_attended=term_attended, first_support_term=first,
-        last_support_term=last, joined_term=joined, supported_at_end=(c.mh_status == IN_SUPPORT),
+        last_support_term=last, term_difficulty=term_difficulty, joined_term=joined,
+        supported_at_end=(c.mh_status == IN_SUPPORT),
         family=c.family.copy(),
         targeted=treatment.targeted(model) if treatment else np.zeros(c.n, bool))
     model.release()
