@@ -9,10 +9,14 @@ of the episode, how long the difficulty had lasted before support, whether it ha
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from actlocally.model.locality import LocalityModel
+from actlocally.runtime.executor import Executor
 
+from .trial import trial_tasks
 from .trial_run import TrialTask, World, _scenario, allocate, simulate
 from .trial_spec import TrialSpec
 
@@ -56,9 +60,14 @@ def split(trial: World, without: World, years: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def splittable(spec: TrialSpec) -> bool:
+    """A school-allocated design with a pre-post outcome."""
+    return spec.allocation.unit == "school" and any(o.analysis == "pre_post" for o in spec.outcomes)
+
+
 def pre_post_split(spec: TrialSpec, task: TrialTask) -> pd.DataFrame:
     """Run a pre-post trial's world and its paired world without the treatment, and split the estimate."""
-    if spec.allocation.unit != "school" or not any(o.analysis == "pre_post" for o in spec.outcomes):
+    if not splittable(spec):
         raise ValueError(f"{spec.name}: a split needs a school-allocated pre-post design")
     probe = LocalityModel(_scenario(task, [], []), replicate=task.replicate, pupils=task.pupils,
                           parameters=dict(task.parameters))
@@ -67,3 +76,23 @@ def pre_post_split(spec: TrialSpec, task: TrialTask) -> pd.DataFrame:
     trial = simulate(_scenario(task, treated, control), task)
     without = simulate(_scenario(task, [], treated + control), task)
     return split(trial, without, spec.years)
+
+
+def pool(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Replicates' splits pooled: each group's figures averaged over its episodes in every replicate."""
+    both = pd.concat(tables, ignore_index=True)
+    values = [c for c in COLUMNS if c not in ("group", "pupils")]
+    weighted = both[values].mul(both["pupils"], axis=0).where(both["pupils"] > 0, 0.0)
+    weighted[["group", "pupils"]] = both[["group", "pupils"]]
+    sums = weighted.groupby("group", sort=False).sum()
+    sums[values] = sums[values].div(sums["pupils"].where(sums["pupils"] > 0), axis=0)
+    return sums.reset_index()[list(COLUMNS)]
+
+
+def run_split(spec: TrialSpec, executor: Executor, **kw) -> pd.DataFrame:
+    """`pre_post_split` for every replicate `trial_tasks(spec, **kw)` makes, on the executor, pooled."""
+    tasks = trial_tasks(spec, **kw)
+    tables: list = [None] * len(tasks)
+    for i, table in executor.map_unordered(partial(pre_post_split, spec), tasks):
+        tables[i] = table
+    return pool(tables)  # in replicate order: the same sums whatever the workers

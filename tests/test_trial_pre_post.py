@@ -4,12 +4,17 @@ the estimate into the same pupils' change without the treatment and the treatmen
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from actlocally.calibration.trial_pre_post import pre_post_split
+import xarray as xr
+from actlocally.calibration.trial import trial_tasks
+from actlocally.calibration.trial_pre_post import COLUMNS, pool, pre_post_split
 from actlocally.calibration.trial_run import TrialTask, _Probe, _scenario, allocate, run_trial_replicate, simulate
 from actlocally.calibration.trial_spec import TRIALS_DIR, TrialSpec, load_trial
+from actlocally.experiments.cli import app
 from actlocally.model.errors import InputError
 from actlocally.model.locality import LocalityModel
+from typer.testing import CliRunner
 
 AREA, PUPILS = "keighley_central", 4000
 
@@ -77,3 +82,17 @@ def test_the_split_adds_up_to_the_trials_own_estimate():
         assert table.loc[a, "pupils"] + table.loc[b, "pupils"] == everyone["pupils"]
     assert table.loc["difficulty lifted by the term support ended", "difficulty_after"] < 0.1
     assert 0.0 <= everyone["difficulty_after_without"] <= 1.0 and np.isfinite(everyone["change_without_pp"])
+
+
+def test_trial_split_writes_the_pooled_split_beside_the_trial(tmp_path):
+    result = CliRunner().invoke(app, ["trial", "place2be_counselling", "--area", AREA, "--replicates", "2", "--pupils",
+                                      "3000", "--workers", "0", "--out", str(tmp_path), "--split"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "trials" / "place2be_counselling"
+    parts = pd.read_csv(folder / "split.csv").set_index("group")
+    assert list(parts.reset_index().columns) == list(COLUMNS)
+    n = xr.open_dataset(folder / "trial.nc")["n"].sel(outcome="attendance_change").values
+    assert parts.loc["all", "pupils"] == n.sum() > 0
+    tables = [pre_post_split(load_trial("place2be_counselling"), t) for t in
+              trial_tasks(load_trial("place2be_counselling"), area=AREA, replicates=2, pupils=3000)]
+    assert pool(tables)["change_pp"].to_numpy() == pytest.approx(parts["change_pp"].to_numpy(), nan_ok=True)
