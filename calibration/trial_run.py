@@ -11,7 +11,9 @@ household) gives every eligible school the treatment with the intervention choos
 `allocation_share_field` set to the share treated, drawn on its own stream) and compares the pupils reached with
 the pupils its rule made eligible but not reached, clustered by school (pupils) or family (households).
 
-Simplified: one school year (children's rows are stable within it); allocation is a simple random draw of schools,
+Simplified: a between-school design follows one school year (children's rows are stable within it); a
+single-group pre-post design may follow `years` school years (a support episode that crosses a summer); allocation
+is a simple random draw of schools,
 pupils or households (a matched comparison of random non-recipients is the comparison matching aims at).
 """
 
@@ -65,6 +67,8 @@ class World:
     term_attended: np.ndarray
     first_support_term: np.ndarray  # -1: never supported by a school mental-health team
     last_support_term: np.ndarray
+    term_difficulty: np.ndarray  # terms x children: school days in emotional difficulty
+    joined_term: np.ndarray  # the first term the row's child is on roll (a leaver's row is a new entrant)
     supported_at_end: np.ndarray
     family: np.ndarray
     targeted: np.ndarray  # eligible under the treatment's rule (reached or not)
@@ -95,31 +99,41 @@ def _scenario(task: TrialTask, treated: list[str], control: list[str]) -> Scenar
         interventions.append({**spec.treatment, **share, "schools": treated, "label": "treatment"})
     if control and spec.control is not None:
         interventions.append({**spec.control, "schools": control, "label": "control"})
-    return Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
-                                    "pupils": task.pupils, "interventions": interventions}).validate_all()
+    return Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": spec.years,
+                                    "seed": task.seed, "pupils": task.pupils,
+                                    "interventions": interventions}).validate_all()
 
 
 def simulate(scenario: Scenario, task: TrialTask) -> World:
-    """Run one world for the trial's year, keeping what the analysis needs."""
+    """Run one world for the trial's years, keeping what the analysis needs.
+
+    Terms are counted over the whole follow-up (3 a school year). A Year 11 leaver's row becomes a Reception
+    entrant at the year's end (model/population.py), so its support record starts afresh: the trial does not
+    follow pupils past Year 11 (simplified: the paper followed pupils to age 19)."""
     model = LocalityModel(scenario, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
     c = model.children
     z_start = c.attainment_z.astype(np.float64).copy()
-    n_terms = 3
+    n_terms = 3 * scenario.years
     term_possible = np.zeros((n_terms, c.n), np.int32)
     term_attended = np.zeros((n_terms, c.n), np.int32)
+    term_difficulty = np.zeros((n_terms, c.n), np.int16)
     first = np.full(c.n, -1, np.int8)
     last = np.full(c.n, -1, np.int8)
+    joined = np.zeros(c.n, np.int8)
     team_schools = np.array([s.mhst_service >= 0 for s in model.school_agents])
     while model.running:
         model.step()
-        term = model.today.term_of_year
+        term = 3 * model.today.year + model.today.term_of_year
+        if model.today.last_of_year and model.running:  # the year has moved on: leavers' rows are new children
+            renewed = c.year_group == 0
+            first[renewed], last[renewed], joined[renewed] = -1, -1, term + 1
         supported = (c.mh_status == IN_SUPPORT) & team_schools[c.school]
         first[supported & (first < 0)] = term
         last[supported] = term
         team_schools = np.array([s.mhst_service >= 0 for s in model.school_agents])  # a team may start mid-year
-        if model.today.last_of_term:  # the recorder has just added the term's sessions to the year's
-            term_possible[term] = c.sessions_possible - term_possible[:term].sum(0)
-            term_attended[term] = c.sessions_attended - term_attended[:term].sum(0)
+        term_possible[term] += 2  # every pupil on roll: two sessions a school day (as the recorder counts them)
+        term_attended[term] += 2 * c.present
+        term_difficulty[term] += c.difficulty
     treatment = next((iv for iv in model.interventions if iv.label == "treatment"), None)
     world = World(
         school=c.school.copy(), year_group=c.year_group.copy(), z_start=z_start,
@@ -127,7 +141,9 @@ def simulate(scenario: Scenario, task: TrialTask) -> World:
         attended=c.sessions_attended.copy(), sight_problem=c.vision_uncorrected.copy(),
         reached=treatment.reached(model) if treatment else np.zeros(c.n, bool),
         term_possible=term_possible, term_attended=term_attended, first_support_term=first,
-        last_support_term=last, supported_at_end=(c.mh_status == IN_SUPPORT), family=c.family.copy(),
+        last_support_term=last, term_difficulty=term_difficulty, joined_term=joined,
+        supported_at_end=(c.mh_status == IN_SUPPORT),
+        family=c.family.copy(),
         targeted=treatment.targeted(model) if treatment else np.zeros(c.n, bool))
     model.release()
     return world
@@ -156,7 +172,7 @@ def _values(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
 
 def _pre_post(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
     """(before, after) per supported pupil: the term before support began and the term it ended."""
-    pupils = np.flatnonzero((w.first_support_term >= 1) & ~w.supported_at_end)
+    pupils = np.flatnonzero((w.first_support_term >= w.joined_term + 1) & ~w.supported_at_end)
     before, after = w.first_support_term[pupils] - 1, w.last_support_term[pupils]
     poss, att = w.term_possible, w.term_attended
     if o.measure == "term_attendance":
@@ -220,8 +236,8 @@ def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str,
     schools' names and every paired world without an intervention (a calibration particle runs several trials);
     a world depends only on its scenario and settings, so the results are the same with or without it."""
     spec = task.spec
-    base = Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": 1, "seed": task.seed,
-                                    "pupils": task.pupils}).validate_all()
+    base = Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": spec.years,
+                                    "seed": task.seed, "pupils": task.pupils}).validate_all()
 
     def probe_schools() -> list:
         probe = LocalityModel(base, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))

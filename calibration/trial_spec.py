@@ -99,7 +99,7 @@ class TrialSpec(BaseModel):
     source: str = Field(min_length=1)
     anchors: list[str] = Field(default_factory=list, description="intervention types this trial anchors")
     area: str = "bradford"
-    years: int = Field(1, ge=1, le=3)
+    years: int = Field(1, ge=1, le=3, description="school years followed (more than 1: pre-post outcomes only)")
     eligibility: Eligibility = Eligibility()
     allocation: Allocation = Allocation()
     treatment: dict[str, Any]
@@ -111,6 +111,8 @@ class TrialSpec(BaseModel):
         names = [o.name for o in self.outcomes]
         if len(set(names)) != len(names):
             raise ValueError("two outcomes share a name")
+        if self.years > 1 and any(o.analysis != "pre_post" for o in self.outcomes):
+            raise ValueError("years > 1 only with pre-post outcomes (a between-school design follows one school year)")
         return self
 
 

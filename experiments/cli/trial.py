@@ -22,11 +22,14 @@ def trial(
     out: Annotated[Path, typer.Option(help="outputs root: writes OUT/trials/<name>/")] = Path("outputs"),
     workers: Annotated[int, typer.Option(min=0, help="LocalCluster workers; 0 runs in-process")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler")] = None,
+    split: Annotated[bool, typer.Option(help="for a pre-post design: also split the estimate into the same pupils' "
+                                        "change without the treatment and its own part (split.csv)")] = False,
 ) -> None:
     """Replicate a published trial (allocation, arms, outcome, analysis) and set the model against the paper."""
     import pandas as pd
     from actlocally.calibration.posterior import has_posterior, load_posterior
     from actlocally.calibration.trial import run_trial, summary
+    from actlocally.calibration.trial_pre_post import run_split, splittable
     from actlocally.calibration.trial_spec import load_trial, trial_names
     from actlocally.experiments.trial.report import trial_table, write_trial_outputs
     from actlocally.runtime.executor import Executor
@@ -52,6 +55,12 @@ def trial(
                                posterior=posteriors[s.name])
             table = summary(ds)
             written = write_trial_outputs(ds, table, out / "trials" / s.name)
+            if split and splittable(s):
+                with err_console.status(f"{s.name}: splitting the pre-post estimate"):
+                    parts = run_split(s, ex, area=area, replicates=replicates, seed=seed, pupils=pupils,
+                                      posterior=posteriors[s.name])
+                written.append(write_csv_atomic(parts, out / "trials" / s.name / "split.csv"))
+                console.print(parts.round(2).to_string(index=False), highlight=False, markup=False)
             err_console.print(f"{s.name}: {time.perf_counter() - start:.0f} s; written: "
                               + ", ".join(str(p) for p in written), highlight=False, markup=False)
             tables.append(table)

@@ -23,6 +23,10 @@ class MentalHealthSupportTeam(Intervention):
         schools: SchoolSelector = "all"
         cases_per_week_per_team: float | None = Field(
             None, ge=0, description="new cases per week per team; default from services.mhst_cases_per_week_per_team")
+        support_days: float = param(
+            0.0, prior=(20.0, 190.0), unit="school days of support an episode lasts (0: services.support_days_mhst)",
+            source="assumption: Place2Be's one-to-one counselling runs for most of a school year (~190 school "
+                   "days), an MHST's guided self-help 6-8 weekly sessions (services.support_days_mhst)", ge=0, le=380)
         cost_gbp_per_team_year: float = param(
             450_000.0, prior=(300_000.0, 700_000.0), unit="GBP per team per year", ge=0,
             source="assumption: ~8 WTE (FACTS §6a [M11]) at ~GBP 55k with on-costs; no published unit cost found")
@@ -39,6 +43,8 @@ class MentalHealthSupportTeam(Intervention):
         self.covered = []
         for t in range(self.params.teams):
             svc = Service(model, f"{self.label} team {t + 1}", "mhst", per_team * model.capacity_scale)
+            if self.params.support_days > 0:
+                svc.support_days = int(round(self.params.support_days))
             model.services.add(svc)
             self.services.append(svc)
             pupils = 0
