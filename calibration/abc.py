@@ -143,7 +143,7 @@ def calibrate(area: str | Path, *, populations: int = 6, particles: int = 200, s
         os.close(fd)
         start = time.perf_counter()
         try:
-            history = run_smc(simulator, list(ranges), moved, {k: targets.targets[k] for k in fitted}, particles,
+            history = run_smc(simulator, list(ranges), [moved], {k: targets.targets[k] for k in fitted}, particles,
                               populations, executor, Path(tmp_db), on_generation)
             seconds = time.perf_counter() - start
             posterior = _posterior_dataset(history, ranges, targets, profile.name, seed, pupils, particles, seconds,

@@ -55,13 +55,13 @@ def from_probit(z: float, lo: float, hi: float) -> float:
 UNDEFINED_STATISTIC = 1e6  # far from every target: the particle is rejected, and epsilon stays finite
 
 
-def run_smc(simulator: Callable[[dict], dict], names: list[str], moved: list[str] | list[list[str]], targets: dict,
+def run_smc(simulator: Callable[[dict], dict], names: list[str], groups: list[list[str]], targets: dict,
             particles: int, populations: int, executor: Executor, db: Path,
             on_generation: Callable[[dict], None] | None = None,
             scales: dict[str, float] | None = None, kernel_width: float | None = None) -> pyabc.History:
     """pyabc's ABC-SMC over `names` (standard normal priors on the probit scale), distance Euclidean over the
-    targets each divided by `scales[target]` (default: its sd); `moved` is one group of kernel-moved parameters or
-    a list of groups (a kernel each) whose bandwidth is `kernel_width` times the weighted particles' spread
+    targets each divided by `scales[target]` (default: its sd); `groups` are the kernel-moved parameters, a kernel
+    each, whose bandwidth is `kernel_width` times the weighted particles' spread
     (default: Silverman's rule); the history in the sqlite file `db`."""
     prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in names})
     scales = scales or {k: t.sd for k, t in targets.items()}
@@ -71,7 +71,7 @@ def run_smc(simulator: Callable[[dict], dict], names: list[str], moved: list[str
     else:
         sampler = pyabc.sampler.DaskDistributedSampler(dask_client=executor.client, batch_size=2)
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
-                       transitions=_transition(names, moved, kernel_width))
+                       transitions=_transition(names, groups, kernel_width))
     with _quiet_pyabc():
         abc.new(f"sqlite:///{db}", {k: t.value for k, t in targets.items()})
         abc.history = _ReportingHistory(f"sqlite:///{db}", abc.history.id, on_generation)  # as pyabc's load()
@@ -103,7 +103,7 @@ class _ReportingHistory(pyabc.History):
             self.on_generation(_generations(self)[-1])
 
 
-def _transition(names: list[str], moved: list[str] | list[list[str]],
+def _transition(names: list[str], groups: list[list[str]],
                 kernel_width: float | None = None) -> pyabc.transition.Transition:
     """A multivariate normal kernel over each group of moved parameters; the prior for the rest."""
 
@@ -112,7 +112,6 @@ def _transition(names: list[str], moved: list[str] | list[list[str]],
             return pyabc.MultivariateNormalTransition()
         return pyabc.MultivariateNormalTransition(bandwidth_selector=functools.partial(_fixed_width, kernel_width))
 
-    groups = [list(g) for g in moved] if moved and not isinstance(moved[0], str) else [list(moved)]
     groups = [g for g in groups if g]
     flat = {n for g in groups for n in g}
     rest = [n for n in names if n not in flat]

@@ -14,9 +14,8 @@ draw it ran with, so it samples p(area | area data) x p(routes | trials, area). 
   the trial statistics, so they need only this stage's few particles;
 - the distance divides each trial's miss by the published uncertainty and the replicate's own spread together
   (`replicate_noise`: sampling noise and the area draw's effect): a virtual trial of a few thousand pupils is itself
-  a noisy estimate (the nudge trial's
-  relative change has a replicate sd about twice its published sd at 2,500 pupils), and ABC that ignores it keeps
-  the particles whose luck fell right rather than those whose routes are right;
+  a noisy estimate (the nudge trial's relative change has a replicate sd about twice its published sd at 2,500
+  pupils), and ABC that ignores it keeps the particles whose luck fell right rather than those whose routes are;
 - the routes barely move the area targets (they act on pupils reached by an intervention; the baseline has
   school mental-health teams, so `attendance.b_school_support_*` is the exception): the predictive check of the
   stored posterior, run with the fitted routes, says whether the area targets still hold.

@@ -13,21 +13,14 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from actlocally.model.locality import LocalityModel
 from actlocally.runtime.executor import Executor
 
 from .trial import trial_tasks
-from .trial_run import TrialTask, World, _scenario, allocate, simulate
+from .trial_run import TrialTask, World, _scenario, allocation, simulate, supported_episodes
 from .trial_spec import TrialSpec
 
 COLUMNS = ("group", "pupils", "change_pp", "change_without_pp", "treatment_part_pp", "difficulty_before",
            "difficulty_after", "difficulty_after_without", "attendance_before")
-
-
-def _supported(w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pupils, term before support, term support ended) as `trial_run._pre_post` takes them."""
-    pupils = np.flatnonzero((w.first_support_term >= w.joined_term + 1) & ~w.supported_at_end)
-    return pupils, w.first_support_term[pupils].astype(np.intp) - 1, w.last_support_term[pupils].astype(np.intp)
 
 
 def _term_values(w: World, terms: np.ndarray, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +32,7 @@ def _term_values(w: World, terms: np.ndarray, pupils: np.ndarray) -> tuple[np.nd
 
 def split(trial: World, without: World, years: int) -> pd.DataFrame:
     """One row per group of supported pupils: the pre-post change in the trial world and in the world without it."""
-    pupils, before, after = _supported(trial)
+    pupils, before, after = supported_episodes(trial)
     att_b, dif_b = _term_values(trial, before, pupils)
     att_a, dif_a = _term_values(trial, after, pupils)
     cf_b, _ = _term_values(without, before, pupils)
@@ -69,10 +62,7 @@ def pre_post_split(spec: TrialSpec, task: TrialTask) -> pd.DataFrame:
     """Run a pre-post trial's world and its paired world without the treatment, and split the estimate."""
     if not splittable(spec):
         raise ValueError(f"{spec.name}: a split needs a school-allocated pre-post design")
-    probe = LocalityModel(_scenario(task, [], []), replicate=task.replicate, pupils=task.pupils,
-                          parameters=dict(task.parameters))
-    probe.release()
-    treated, control = allocate(spec, probe, task.seed, task.replicate)
+    _, treated, control = allocation(task)
     trial = simulate(_scenario(task, treated, control), task)
     without = simulate(_scenario(task, [], treated + control), task)
     return split(trial, without, spec.years)

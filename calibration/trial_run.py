@@ -170,10 +170,16 @@ def _values(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
     return (w.possible > 0) & (w.attended < 0.9 * w.possible), np.zeros_like(rate)
 
 
+def supported_episodes(w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pupils, term before support began, term support ended) of every episode a pre-post design counts: begun
+    after the pupil's first term on roll and ended before the follow-up did."""
+    pupils = np.flatnonzero((w.first_support_term >= w.joined_term + 1) & ~w.supported_at_end)
+    return pupils, w.first_support_term[pupils].astype(np.intp) - 1, w.last_support_term[pupils].astype(np.intp)
+
+
 def _pre_post(o: Outcome, w: World) -> tuple[np.ndarray, np.ndarray]:
     """(before, after) per supported pupil: the term before support began and the term it ended."""
-    pupils = np.flatnonzero((w.first_support_term >= w.joined_term + 1) & ~w.supported_at_end)
-    before, after = w.first_support_term[pupils] - 1, w.last_support_term[pupils]
+    pupils, before, after = supported_episodes(w)
     poss, att = w.term_possible, w.term_attended
     if o.measure == "term_attendance":
         value = att / np.maximum(poss, 1)
@@ -229,12 +235,9 @@ def _cached(cache: dict | None, kind: str, scenario: Scenario, task: TrialTask, 
     return cache[key]
 
 
-def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str, dict[str, float]]:
-    """One replicate of the trial: {outcome name: estimate, its interval, the paired effect, pupils}.
-
-    `cache` (a dict the caller keeps) shares identical worlds between trials run with the same settings: the
-    schools' names and every paired world without an intervention (a calibration particle runs several trials);
-    a world depends only on its scenario and settings, so the results are the same with or without it."""
+def allocation(task: TrialTask, cache: dict | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(every school's name, treated, control) of one replicate: schools drawn by the design, or for a design
+    within schools every eligible school (the intervention draws the pupils or households); `cache` as below."""
     spec = task.spec
     base = Scenario.model_validate({"name": f"trial_{spec.name}", "area": task.area, "years": spec.years,
                                     "seed": task.seed, "pupils": task.pupils}).validate_all()
@@ -247,9 +250,19 @@ def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str,
     schools = _cached(cache, "schools", base, task, probe_schools)
     if spec.allocation.unit == "school":
         treated, control = allocate(spec, _Probe(schools), task.seed, task.replicate)
-    else:  # every eligible school takes part; the intervention draws the pupils or households
+    else:
         treated, control = [s.name for s in select_schools(spec.eligibility.schools, schools)], []
-    names = [s.name for s in schools]
+    return [s.name for s in schools], treated, control
+
+
+def run_trial_replicate(task: TrialTask, cache: dict | None = None) -> dict[str, dict[str, float]]:
+    """One replicate of the trial: {outcome name: estimate, its interval, the paired effect, pupils}.
+
+    `cache` (a dict the caller keeps) shares identical worlds between trials run with the same settings: the
+    schools' names and every paired world without an intervention (a calibration particle runs several trials);
+    a world depends only on its scenario and settings, so the results are the same with or without it."""
+    spec = task.spec
+    names, treated, control = allocation(task, cache)
     trial = simulate(_scenario(task, treated, control), task)
     if spec.allocation.share_treated >= 1.0 and spec.allocation.unit == "school":
         paired = trial

@@ -219,7 +219,7 @@ def test_a_kernel_width_of_one_makes_the_kernel_as_wide_as_the_particles():
 
     particles = pd.DataFrame({"a": np.linspace(-1, 1, 40), "b": np.linspace(0, 2, 40) ** 2})
     w = np.full(40, 1 / 40)
-    wide, default = _transition(["a", "b"], ["a", "b"], 1.0), _transition(["a", "b"], ["a", "b"])
+    wide, default = _transition(["a", "b"], [["a", "b"]], 1.0), _transition(["a", "b"], [["a", "b"]])
     wide.fit(particles, w)
     default.fit(particles, w)
     cov = np.cov(particles.to_numpy().T, aweights=w)
