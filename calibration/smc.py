@@ -58,11 +58,13 @@ UNDEFINED_STATISTIC = 1e6  # far from every target: the particle is rejected, an
 def run_smc(simulator: Callable[[dict], dict], names: list[str], groups: list[list[str]], targets: dict,
             particles: int, populations: int, executor: Executor, db: Path,
             on_generation: Callable[[dict], None] | None = None,
-            scales: dict[str, float] | None = None, kernel_width: float | None = None) -> pyabc.History:
+            scales: dict[str, float] | None = None, kernel_width: float | None = None,
+            resume: bool = False) -> pyabc.History:
     """pyabc's ABC-SMC over `names` (standard normal priors on the probit scale), distance Euclidean over the
     targets each divided by `scales[target]` (default: its sd); `groups` are the kernel-moved parameters, a kernel
     each, whose bandwidth is `kernel_width` times the weighted particles' spread
-    (default: Silverman's rule); the history in the sqlite file `db`."""
+    (default: Silverman's rule); the history in the sqlite file `db`. `resume`: continue the run stored in `db`
+    (pyabc's `load`) for `populations` more generations; the caller checks that it was run with these settings."""
     prior = pyabc.Distribution(**{encode(k): pyabc.RV("norm", 0.0, 1.0) for k in names})
     scales = scales or {k: t.sd for k, t in targets.items()}
     distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / scales[k] for k in targets})
@@ -73,7 +75,10 @@ def run_smc(simulator: Callable[[dict], dict], names: list[str], groups: list[li
     abc = pyabc.ABCSMC(simulator, prior, distance, population_size=particles, sampler=sampler,
                        transitions=_transition(names, groups, kernel_width))
     with _quiet_pyabc():
-        abc.new(f"sqlite:///{db}", {k: t.value for k, t in targets.items()})
+        if resume:
+            abc.load(f"sqlite:///{db}", 1)
+        else:
+            abc.new(f"sqlite:///{db}", {k: t.value for k, t in targets.items()})
         abc.history = _ReportingHistory(f"sqlite:///{db}", abc.history.id, on_generation)  # as pyabc's load()
         return abc.run(max_nr_populations=populations)
 

@@ -28,9 +28,8 @@ the trials anchor interventions, not places; the area's own weights are unchange
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ import xarray as xr
 from actlocally.model.interventions.parameters import known_rows
 from actlocally.model.rng import stable_hash
 from actlocally.runtime.executor import Executor
+from actlocally.runtime.storage import atomic_path
 
 from .posterior import POSTERIORS_DIR, parameter_names
 from .smc import UNDEFINED_STATISTIC, _generations, decode, encode, from_probit, run_smc
@@ -105,11 +105,44 @@ def replicate_noise(simulator: TrialSimulator, executor: Executor, replicates: i
     return {k: float(np.std([r[k] for r in runs], ddof=1)) for k in simulator.statistics}
 
 
+def trial_history(out_dir: Path, name: str) -> Path:
+    """Where the trial stage keeps pyabc's history (beside the area stage's `<name>.db`), to be resumed."""
+    return Path(out_dir) / f"{name}.trials.db"
+
+
+def _run_settings(simulator: TrialSimulator, fitted: dict, particles: int) -> dict:
+    """Everything a kept trial history was run with, so a resumed run can refuse a different one."""
+    base = np.ascontiguousarray(np.column_stack([simulator.base_values, simulator.base_weights]), float)
+    return {"area": simulator.area, "pupils": simulator.pupils, "seed": simulator.seed, "particles": particles,
+            "kernel_width": KERNEL_WIDTH, "ranges": {n: [lo, hi] for n, lo, hi in simulator.ranges},
+            "targets": {k: [t.value, t.sd] for k, t in fitted.items()},
+            "area_stage": {"parameters": list(simulator.base_names),
+                           "digest": hashlib.blake2b(base.tobytes(), digest_size=16).hexdigest()}}
+
+
+def _resumed_scales(db: Path, settings: dict) -> tuple[dict, dict, float]:
+    """The replicate noise, distance scales and seconds so far of the kept run in `db`; a ValueError unless it
+    can go on with `settings`."""
+    meta = db.with_suffix(".json")
+    if not db.is_file() or not meta.is_file():
+        raise ValueError(f"no kept trial-stage history to resume ({db.name} and {meta.name}); run without --resume")
+    stored = json.loads(meta.read_text())
+    changed = sorted(k for k in settings.keys() | stored["settings"].keys()
+                     if json.loads(json.dumps(settings.get(k))) != stored["settings"].get(k))
+    if changed:
+        raise ValueError(f"{meta}: the kept trial stage ran with other {', '.join(changed)}; run without --resume "
+                         "to start it afresh")
+    return stored["noise"], stored["scales"], float(stored.get("runtime_s", 0.0))
+
+
 def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor: Executor, *, seed: int = 1,
                particles: int = 100, populations: int = 4, trial_pupils: int = TRIAL_PUPILS,
                parameters: tuple[str, ...] = TRIAL_PARAMETERS, on_generation: Callable[[dict], None] | None = None,
-               out_dir: Path = POSTERIORS_DIR, name: str = "posterior") -> xr.Dataset:
-    """ABC-SMC of the routes on the fitted trial targets, given the area posterior; the combined posterior."""
+               out_dir: Path = POSTERIORS_DIR, name: str = "posterior", resume: bool = False) -> xr.Dataset:
+    """ABC-SMC of the routes on the fitted trial targets, given the area posterior; the combined posterior.
+
+    pyabc's history is kept in `trial_history(out_dir, name)` with the settings it ran with (`.json` beside it);
+    `resume` continues it for `populations` more generations (after an interruption, or to go further)."""
     rows = known_rows()
     ranges = {n: tuple(map(float, rows[n].prior)) for n in parameters}
     fitted = {k: t for k, t in targets.trial_targets().items() if t.fit}
@@ -118,21 +151,28 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
     simulator = TrialSimulator(area, trial_pupils, tuple(fitted), tuple((k, lo, hi) for k, (lo, hi) in ranges.items()),
                                base_names, np.column_stack([posterior[n].values for n in base_names]), w / w.sum(),
                                seed)
-    fd, db = tempfile.mkstemp(prefix=f".{name}.trials.", suffix=".db", dir=out_dir)
-    os.close(fd)
+    db = trial_history(out_dir, name)
+    settings = _run_settings(simulator, fitted, particles)
     start = time.perf_counter()
     report = None if on_generation is None else (lambda g: on_generation({**g, "stage": "trials"}))
-    try:
-        groups = route_groups((split_name(name)[0] for name in fitted), ranges) or [list(ranges)]
+    groups = route_groups((split_name(name)[0] for name in fitted), ranges) or [list(ranges)]
+    earlier = 0.0  # seconds the kept run took before this one
+    if resume:
+        noise, scales, earlier = _resumed_scales(db, settings)
+    else:
         noise = replicate_noise(simulator, executor)
         scales = {k: float(np.hypot(t.sd, noise[k])) for k, t in fitted.items()}
-        history = run_smc(simulator, list(ranges), groups, fitted, particles, populations, executor, Path(db),
-                          report, scales, KERNEL_WIDTH)
-        df, wt = history.get_distribution(m=0, t=history.max_t)
-        gens = _generations(history)
-    finally:
-        Path(db).unlink(missing_ok=True)
-    seconds = time.perf_counter() - start
+        db.unlink(missing_ok=True)
+        with atomic_path(db.with_suffix(".json")) as tmp:
+            tmp.write_text(json.dumps({"settings": settings, "noise": noise, "scales": scales}, indent=1))
+    history = run_smc(simulator, list(ranges), groups, fitted, particles, populations, executor, db,
+                      report, scales, KERNEL_WIDTH, resume=resume)
+    df, wt = history.get_distribution(m=0, t=history.max_t)
+    gens = _generations(history)
+    seconds = earlier + time.perf_counter() - start
+    with atomic_path(db.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps({"settings": settings, "noise": noise, "scales": scales, "runtime_s": seconds},
+                                  indent=1))
     out = _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
                     [n for g in groups for n in g])
     out.attrs.update(trial_kernel_width=KERNEL_WIDTH, trial_kernel_groups=" | ".join(" ".join(g) for g in groups),

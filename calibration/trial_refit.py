@@ -68,8 +68,9 @@ def check_same_area_targets(posterior: xr.Dataset, targets: TargetsFile) -> None
 
 def refit_trials(posterior: xr.Dataset, db: Path, targets: TargetsFile, executor: Executor, *, seed: int,
                  particles: int, populations: int, trial_pupils: int, draws: int, out_dir: Path,
-                 on_generation=None) -> xr.Dataset:
-    """The stored posterior with its trial stage fitted afresh to `targets`' trials (area stage as stored)."""
+                 on_generation=None, resume: bool = False) -> xr.Dataset:
+    """The stored posterior with its trial stage fitted afresh to `targets`' trials (area stage as stored), or
+    (`resume`) its kept trial-stage history continued for `populations` more generations."""
     check_same_area_targets(posterior, targets)
     if not any(t.fit for t in targets.trial_targets().values()):
         raise ValueError("the targets file has no fitted trial targets ([trials.<spec>.<outcome>])")
@@ -80,7 +81,8 @@ def refit_trials(posterior: xr.Dataset, db: Path, targets: TargetsFile, executor
     name = str(posterior.attrs["area"])
     with _global_numpy_seed(seed):
         out = fit_trials(area, targets, name, executor, seed=seed, particles=particles, populations=populations,
-                         trial_pupils=trial_pupils, on_generation=on_generation, out_dir=out_dir, name=name)
+                         trial_pupils=trial_pupils, on_generation=on_generation, out_dir=out_dir, name=name,
+                         resume=resume)
     missing = [n for n in parameter_names(area) if n not in out]
     if missing:
         raise ValueError(f"the trial stage lost area parameters {missing}")

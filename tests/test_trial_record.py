@@ -127,6 +127,21 @@ def test_calibrate_trials_refits_only_the_trial_stage(tmp_path):
     assert out.attrs["trial_kernel_parameters"] == "learning.penalty_vision" and out.sizes["particle"] == 5
     assert out.attrs["trial_particles"] == 5 and out.attrs["trial_pupils"] == 800
     assert int(out.attrs["population_size"]) == int(load_posterior("bradford").attrs["population_size"])
+    first = out.load()
+    out.close()
+    resume = ["calibrate", "trials", str(tmp_path / "bradford.nc"), "--targets", str(targets), "--particles", "5",
+              "--populations", "1", "--workers", "0", "--draws", "0", "--resume"]
+    res = CliRunner().invoke(app, [*resume, "--pupils", "900"])
+    assert res.exit_code == 2 and "other pupils" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(app, [*resume, "--pupils", "800"])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(tmp_path / "bradford.nc") as cont:
+        assert list(cont["trial_generation"].values) == [0, 1]
+        assert float(cont["trial_epsilon"][1]) <= float(first["trial_epsilon"][0])
+        assert cont.attrs["trial_simulations"] > first.attrs["trial_simulations"]
+    (tmp_path / "bradford.trials.db").unlink()
+    res = CliRunner().invoke(app, [*resume, "--pupils", "800"])
+    assert res.exit_code == 2 and "no kept trial-stage history" in res.output
     bad = tmp_path / "bad.toml"
     bad.write_text(targets.read_text().replace("value = 0.916", "value = 0.92", 1))
     res = CliRunner().invoke(app, ["calibrate", "trials", str(tmp_path / "bradford.nc"), "--targets", str(bad),

@@ -165,6 +165,9 @@ def trials(
     seed: Annotated[int | None, typer.Option(min=1, help="seed of the trial stage (default: the area stage's)")]
     = None,
     draws: Annotated[int, typer.Option(min=0, help="posterior predictive runs stored with the posterior")] = 40,
+    resume: Annotated[bool, typer.Option(help="continue the kept trial-stage history (<area>.trials.db) for "
+                                              "--populations more generations, if it ran with these settings")]
+    = False,
 ) -> None:
     """Re-fit only the trial stage of a stored posterior (its area stage read from pyabc's history); rewrite it."""
     from actlocally.calibration.posterior import load_posterior
@@ -190,12 +193,13 @@ def trials(
                           f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%}), effective sample size "
                           f"{g['effective_sample_size']:.0f}")
 
-    err_console.print(f"[bold]{plain(str(post.attrs['area']))}[/]: trial stage, {populations} generations x "
-                      f"{particles} particles, {pupils} pupils a trial")
+    err_console.print(f"[bold]{plain(str(post.attrs['area']))}[/]: trial stage, {populations}"
+                      f"{' more' if resume else ''} generations x {particles} particles, {pupils} pupils a trial")
     try:
         with Executor(workers) as ex:
             out = refit_trials(post, db, spec, ex, seed=seed, particles=particles, populations=populations,
-                               trial_pupils=pupils, draws=draws, out_dir=path.parent, on_generation=on_generation)
+                               trial_pupils=pupils, draws=draws, out_dir=path.parent, on_generation=on_generation,
+                               resume=resume)
     except ValueError as err:
         fail(InputError(path, None, str(err)))
     write_netcdf_atomic(out, path)
