@@ -46,6 +46,7 @@ from .food_support import food_args, food_row
 from .hunger import hunger_args, hunger_row
 from .learning import class_club_share, learning_args
 from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
+from .services import REFERRAL_ORDER  # noqa: F401 - model/reference.py reads it here
 from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
 # The daily mechanisms, in the order each row goes through them (families first, then children). This is the one
@@ -337,13 +338,10 @@ def exposure_bound(model, exposure: ExposureArgs) -> float:
     return (model.exposure_max * max(1.0, 1.0 - exposure.exposure_decay) + 1.0) * (1.0 + 1e-6)
 
 
-REFERRAL_ORDER = ("family_food", "child_youth", "child_mh", "parent_mh", "family_help")  # queued in this order
-
-
 def refer_today(model, day: int, referrals: dict[str, np.ndarray]) -> None:
-    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`."""
-    for category in REFERRAL_ORDER:
-        model.services.refer(category, referrals[category], day)
+    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`: one
+    compiled call for all services (`service_day.refer_day`)."""
+    model.services.refer_all(day, referrals)
 
 
 def step_day(model, day: int) -> None:
