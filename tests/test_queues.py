@@ -1,4 +1,4 @@
-"""The services' lists as rows of one bank (`queues.py`) and the day's intake as one compiled call (`service_day.py`)."""
+"""The services' lists as rows of one bank (`queues.py`) and the day's intake as one compiled call."""
 
 import numpy as np
 import pytest
