@@ -126,7 +126,7 @@ class LocalityModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters={
             "attendance_today": lambda m: m.present_today / m.children.n,
             "hungry_today": lambda m: m.hungry_today[0] / m.children.n,
-            "waiting": lambda m: sum(s.queue_length for s in m.services.services),
+            "waiting": lambda m: m.services.waiting(),
         })
         self._day = 0
 

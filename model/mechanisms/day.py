@@ -307,10 +307,16 @@ def step_day_in_parallel(model, day: int) -> None:
 
 
 def family_day(model) -> FamilyDay:
-    """The family arrays the family pass reads and writes, with its three referral lists."""
+    """The family arrays the family pass reads and writes, with its three referral lists. Built once per refresh
+    of the schools (`LocalityModel.refresh_schools`), as the arrays are written in place, never replaced."""
+    cached = model.__dict__.get("_family_day")
+    if cached is not None and cached[0] is model.school_arrays:
+        return cached[1]
     f = model.families
-    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:14]), model.family_state, model.family_buffer,
-                     model.family_buffer2, model.family_buffer3)
+    fd = FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:14]), model.family_state, model.family_buffer,
+                   model.family_buffer2, model.family_buffer3)
+    model._family_day = (model.school_arrays, fd)
+    return fd
 
 
 def school_day(model) -> SchoolDay:
@@ -321,12 +327,18 @@ def school_day(model) -> SchoolDay:
 
 
 def child_day(model) -> ChildDay:
-    """The child arrays the child pass reads and writes (its family's engagement and today's flags too)."""
+    """The child arrays the child pass reads and writes (its family's engagement and today's flags too); built once
+    per refresh of the schools, as `family_day` (the per-child facts are remade there)."""
+    cached = model.__dict__.get("_child_day")
+    if cached is not None and cached[0] is model.school_arrays:
+        return cached[1]
     c = model.children
-    return ChildDay(
+    cd = ChildDay(
         c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
         *(getattr(c, name) for name in ChildDay._fields[5:19]), model.family_state, model.families.engagement,
         model.child_buffer, model.child_buffer2)
+    model._child_day = (model.school_arrays, cd)
+    return cd
 
 
 def exposure_bound(model, exposure: ExposureArgs) -> float:

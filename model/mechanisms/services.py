@@ -71,6 +71,10 @@ class ServiceNetwork:
     def has(self, category: str) -> bool:
         return category in self._first
 
+    def waiting(self) -> int:
+        """Clients on all waiting lists now."""
+        return int((self.bank.tail - self.bank.head).sum()) if self.services else 0
+
     def table(self) -> ServiceTable:
         """The kernels' per-service facts and client arrays; rebuilt when the schools are refreshed or a service
         is added (a daily build would cost more than the intake itself)."""
