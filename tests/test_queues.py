@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from actlocally.model.locality import LocalityModel
-from actlocally.model.mechanisms.queues import Queue
+from actlocally.model.mechanisms.queues import Queue, QueueBank, QueueView, push
 from actlocally.model.mechanisms.services import ServiceNetwork
 
 HUB = [{"type": "service_hub", "schools": "all", "services": ["talking_therapies", "early_help", "food_support"]},
@@ -20,11 +20,24 @@ def test_push_moves_the_live_part_to_the_front_and_keeps_order():
     assert len(q) == 0
 
 
-def test_a_list_cannot_hold_more_clients_than_its_row():
-    q = Queue(16)
-    q.push(np.arange(12, dtype=np.int32), 0)
+def test_rows_widen_keeping_every_list_in_order():
+    bank = QueueBank(16)
+    a, b = QueueView(bank, bank.add_row()), QueueView(bank, bank.add_row())
+    a.push(np.arange(10, dtype=np.int32), 1)
+    a.pop(4)
+    b.push(np.arange(100, 112, dtype=np.int32), 2)
+    b.push(np.arange(112, 130, dtype=np.int32), 3)  # 30 live: the rows double, then double again
+    assert bank.row_capacity >= 30 and bank.ids.shape == (2, bank.row_capacity)
+    assert a.pop(len(a))[0].tolist() == list(range(4, 10))
+    ids, days = b.pop(len(b))
+    assert ids.tolist() == list(range(100, 130)) and days.tolist() == [2] * 12 + [3] * 18
+
+
+def test_push_without_room_raises():
+    bank = QueueBank(16)
+    s = bank.add_row()
     with pytest.raises(ValueError, match="outgrew its row"):
-        q.push(np.arange(12, 17, dtype=np.int32), 1)
+        push(bank.ids, bank.days, bank.head, bank.tail, s, np.arange(17, dtype=np.int32), 0)
 
 
 def test_intake_of_all_services_at_once_equals_one_service_at_a_time(scenario_factory):

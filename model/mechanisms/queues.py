@@ -1,10 +1,9 @@
 """Every service's FIFO waiting list, intake credit and counts as rows of a few arrays (`QueueBank`).
 
 One row per service, so a day's referrals and intake for all services run as one compiled call each
-(`service_day.py`) instead of some sixteen Python calls. A list's row holds as many clients as its category has
-(children or families): a client waits on at most one list of a category at a time (only a client whose status is
-NONE is referred; leaving a list sets it back), so a list never outgrows its row. `QueueView` gives one service's
-list the interface of a queue (`len`, `push`, `pop`, `withdraw`, `discard`).
+(`service_day.py`) instead of some sixteen Python calls. Rows start at an eighth of the population and double
+(`QueueBank.make_room`, before a day's referrals) when the longest list plus the day's referrals would not fit.
+`QueueView` gives one service's list the interface of a queue (`len`, `push`, `pop`, `withdraw`, `discard`).
 """
 
 from __future__ import annotations
@@ -36,6 +35,24 @@ class QueueBank:
     def n(self) -> int:
         return self.head.size
 
+    def make_room(self, extra: int) -> None:
+        """Widen the rows (doubling) so every list can take `extra` more clients; a row's live part moves to its
+        front when its end is reached (`push`), so the live length is what must fit."""
+        need = int((self.tail - self.head).max(initial=0)) + int(extra)
+        if need <= self.row_capacity:
+            return
+        cap = max(2 * self.row_capacity, need)
+        for name in ("ids", "days"):
+            old = getattr(self, name)
+            new = np.empty((old.shape[0], cap), np.int32)
+            for s in range(old.shape[0]):  # each live part to the front of its new row
+                live = old[s, self.head[s]:self.tail[s]]
+                new[s, :live.size] = live
+            setattr(self, name, new)
+        self.tail -= self.head
+        self.head[:] = 0
+        self.row_capacity = cap
+
     def add_row(self) -> int:
         """A row for one more service (at set-up); returns its index."""
         self.ids = np.concatenate([self.ids, np.empty((1, self.row_capacity), np.int32)])
@@ -57,7 +74,7 @@ def push(ids, days, head, tail, s, clients, day):
     if tail[s] + n > row_ids.shape[0]:
         live = tail[s] - head[s]
         if live + n > row_ids.shape[0]:
-            raise ValueError("a waiting list outgrew its row: a client was referred while already waiting")
+            raise ValueError("a waiting list outgrew its row (QueueBank.make_room was not called)")
         for r in range(live):
             row_ids[r] = row_ids[head[s] + r]
             row_days[r] = row_days[head[s] + r]
@@ -97,6 +114,7 @@ class QueueView:
 
     def push(self, ids: np.ndarray, day: int) -> None:
         b = self.bank
+        b.make_room(ids.size)
         push(b.ids, b.days, b.head, b.tail, self.index, np.ascontiguousarray(ids, np.int32), day)
 
     def discard(self, rows: np.ndarray) -> None:

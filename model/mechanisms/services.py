@@ -55,7 +55,7 @@ class ServiceNetwork:
         """Add a service (at set-up): it gets the next index and a row of the bank for its list and counts."""
         if self.bank is None:
             m = service.model
-            self.bank = QueueBank(max(m.children.n, m.families.n))
+            self.bank = QueueBank(max(m.children.n, m.families.n) // 8)
         service.index = self.bank.add_row()
         assert service.index == len(self.services)
         self.services.append(service)
@@ -111,9 +111,11 @@ class ServiceNetwork:
         """Queue the day's referrals (contiguous int32 client rows by category, each list in row order) in
         `REFERRAL_ORDER`: one compiled call for all services (`service_day.refer_day`); none on a day without any."""
         lists = tuple(referrals.get(k, _NO_CLIENTS) for k in CATEGORIES)
-        if not self.services or sum(ids.size for ids in lists) == 0:
+        total = sum(ids.size for ids in lists)
+        if not self.services or total == 0:
             return
         b = self.bank
+        b.make_room(total)
         refer_day(self.table(), b.ids, b.days, b.head, b.tail, b.per_day, b.stats, lists, self._order, day)
 
     def refer(self, category: str, ids: np.ndarray, day: int) -> None:
