@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
-from .mechanisms.services import KINDS, Queue, balk, take_from_queue
+from .mechanisms.services import KINDS, STAT_FIELDS, QueueView
 from .state import ChildArrays, FamilyArrays, RowView
 
 
@@ -103,30 +102,47 @@ class Service(mesa.Agent):
         self.kind = kind
         self.category, support_param = KINDS[kind]
         self.support_days = int(model.params[support_param])
-        self.capacity_per_week = float(capacity_per_week)
         self.hub_school = hub_school
-        self.index = -1
-        self.credit = 0.0
-        n_clients = model.children.n if self.category.startswith("child") else model.families.n
-        self.queue = Queue(n_clients // 8)
-        self.stats = dict.fromkeys(("referred", "offered", "started", "dna", "wait_days", "queue_days",
-                                    "balked", "withdrawn"), 0)
-        self._offer_stats = np.zeros(4, np.int64)  # the offer kernel's counts for one day (reused)
+        self.index = -1  # its row in the network's queue bank, set when added (`ServiceNetwork.add`)
+        self._capacity_per_week = float(capacity_per_week)
+
+    @property
+    def capacity_per_week(self) -> float:
+        """New cases a week (taken as capacity / 5 a school day)."""
+        return self._capacity_per_week
+
+    @capacity_per_week.setter
+    def capacity_per_week(self, value: float) -> None:
+        self._capacity_per_week = float(value)
+        if self.index >= 0:
+            self.model.services.bank.per_day[self.index] = self._capacity_per_week / 5.0
+
+    @property
+    def queue(self) -> QueueView:
+        """Its FIFO waiting list (a row of the network's queue bank)."""
+        return QueueView(self.model.services.bank, self.index)
 
     @property
     def queue_length(self) -> int:
         return len(self.queue)
 
-    def enqueue(self, ids, day: int) -> None:
-        self.stats["referred"] += int(ids.size)
-        self.queue.push(balk(self, self.model, ids, day), day)
+    @property
+    def credit(self) -> float:
+        """Places accrued today but not yet whole."""
+        return float(self.model.services.bank.credit[self.index])
+
+    @property
+    def stats(self) -> dict:
+        """Counts since the last `reset_stats` (referred, offered, started, dna, wait_days, queue_days, balked,
+        withdrawn)."""
+        return dict(zip(STAT_FIELDS, self.model.services.bank.stats[self.index].tolist(), strict=True))
 
     def take_from_queue(self, day: int) -> None:
-        """Today's intake from the front of the waiting list."""
-        take_from_queue(self, self.model, day)
+        """Today's intake from the front of the waiting list (the model takes all services' at once)."""
+        self.model.services.take_from_queues(day, self.index, self.index + 1)
 
     def reset_stats(self) -> dict:
         """Return the stats gathered since the last call and start again."""
-        out = dict(self.stats)
-        self.stats = dict.fromkeys(self.stats, 0)
+        out = self.stats
+        self.model.services.bank.stats[self.index] = 0
         return out

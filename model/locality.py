@@ -126,7 +126,7 @@ class LocalityModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters={
             "attendance_today": lambda m: m.present_today / m.children.n,
             "hungry_today": lambda m: m.hungry_today[0] / m.children.n,
-            "waiting": lambda m: sum(s.queue_length for s in m.services.services),
+            "waiting": lambda m: m.services.waiting(),
         })
         self._day = 0
 
@@ -201,8 +201,7 @@ class LocalityModel(mesa.Model):
         self.step_mechanisms(day)
         if self.tuition is not None:  # after attendance: a pupil present today attends a booked session
             step_tuition(self, day)
-        for service in self.services.services:  # the Service agents, in the order they were added
-            service.take_from_queue(day)
+        self.services.take_from_queues(day)  # every Service agent's intake, in the order they were added
         self.recorder.day_end(self, day)
         self.datacollector.collect(self)
         if self.today.last_of_term:

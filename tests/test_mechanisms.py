@@ -94,7 +94,7 @@ def test_support_is_capacity_limited_and_fifo(scenario_factory):
     ids = np.arange(10, dtype=np.int32)
     m.families.parent_depressed[ids] = True
     m.families.parent_status[ids] = WAITING
-    svc.queue = type(svc.queue)(64)
+    assert len(svc.queue) == 0  # nothing queued before the first day
     svc.queue.push(ids, 0)
     svc.capacity_per_week = 10.0  # two a day
     svc.take_from_queue(1)

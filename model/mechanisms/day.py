@@ -14,7 +14,8 @@ parameters.toml plus derived values) and one row's state. This module only wires
    does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`); the hungry
    counts, the largest stock and the possible sessions are taken after it too (`counts.py`).
 
-The arrays reach the passes by name too (`FamilyDay`, `ChildDay`); the child rules' records travel as a `ChildRules`.
+The arrays reach the passes by name too (`FamilyDay`, `ChildDay`, built in `day_args.py`); the child rules' records
+travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
 checks that it gives the same numbers, bit for bit.
 
@@ -30,7 +31,6 @@ edited rule is recompiled.
 from __future__ import annotations
 
 import time
-from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
@@ -42,10 +42,12 @@ from .atomic import take_block
 from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance
 from .blocks import pack_referrals, sum_blocks
 from .counts import day_counts
-from .food_support import food_args, food_row
-from .hunger import hunger_args, hunger_row
-from .learning import class_club_share, learning_args
-from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row, neighbourhood_args
+from .day_args import ChildRules, child_day, constant_records, family_day, school_day
+from .food_support import food_row
+from .hunger import hunger_row
+from .learning import learning_args
+from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row
+from .services import REFERRAL_ORDER  # noqa: F401 - model/reference.py reads it here
 from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
 
 # The daily mechanisms, in the order each row goes through them (families first, then children). This is the one
@@ -54,23 +56,6 @@ MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neigh
               "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
 # the bits of the per-child byte of facts (`refresh_child_facts`) are in absences.py
-
-# The arrays each pass reads and writes, by name (numba passes a namedtuple of arrays as one argument).
-FamilyDay = namedtuple("FamilyDay", (
-    "food_insecure", "secure_until", "food_status", "food_until", "hub_school", "parent_depressed", "parent_status",
-    "parent_until", "help_status", "help_until", "engagement", "engagement_base", "food_onset", "parent_onset",
-    # the first 14: FamilyArrays
-    "state", "food_refs", "therapy_refs", "help_refs"))
-ChildDay = namedtuple("ChildDay", (
-    "family", "facts", "school", "class_id", "fixed",
-    "at_breakfast", "hungry", "difficulty", "present", "exposure", "mh_status", "mh_until", "youth_status",
-    "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
-    "fam_state", "engagement", "youth_refs", "mh_refs"))
-SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
-                                     "mh_referral_mult", "learning_offset_per_day", "mh_team", "absence_followup",
-                                     "illness_avoided", "class_absence", "class_club_share"))
-ChildRules = namedtuple("ChildRules", ("hunger", "exposure", "wellbeing", "attendance", "learning"))
-
 
 def refresh_child_facts(model) -> None:
     """Pack the per-child facts the child pass reads and that change only between school years (sex, FSM,
@@ -305,29 +290,6 @@ def step_day_in_parallel(model, day: int) -> None:
         PARALLEL_MIN_ROWS = saved
 
 
-def family_day(model) -> FamilyDay:
-    """The family arrays the family pass reads and writes, with its three referral lists."""
-    f = model.families
-    return FamilyDay(*(getattr(f, name) for name in FamilyDay._fields[:14]), model.family_state, model.family_buffer,
-                     model.family_buffer2, model.family_buffer3)
-
-
-def school_day(model) -> SchoolDay:
-    """The per-school arrays the rules read a school's value from, and each class's absence rate yesterday."""
-    s = model.school_arrays
-    return SchoolDay(*(getattr(s, name) for name in SchoolDay._fields[:9]), model._class_absence,
-                     class_club_share(model))
-
-
-def child_day(model) -> ChildDay:
-    """The child arrays the child pass reads and writes (its family's engagement and today's flags too)."""
-    c = model.children
-    return ChildDay(
-        c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
-        *(getattr(c, name) for name in ChildDay._fields[5:19]), model.family_state, model.families.engagement,
-        model.child_buffer, model.child_buffer2)
-
-
 def exposure_bound(model, exposure: ExposureArgs) -> float:
     """An upper bound on any child's exposure stock after today: today's events add at most one to anyone's."""
     if not exposure.use:  # without a crime profile every stock stays 0 (only initial_states and exposure_row set it)
@@ -337,13 +299,10 @@ def exposure_bound(model, exposure: ExposureArgs) -> float:
     return (model.exposure_max * max(1.0, 1.0 - exposure.exposure_decay) + 1.0) * (1.0 + 1e-6)
 
 
-REFERRAL_ORDER = ("family_food", "child_youth", "child_mh", "parent_mh", "family_help")  # queued in this order
-
-
 def refer_today(model, day: int, referrals: dict[str, np.ndarray]) -> None:
-    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`."""
-    for category in REFERRAL_ORDER:
-        model.services.refer(category, referrals[category], day)
+    """Queue the day's referrals (rows by service category, each list in row order) in `REFERRAL_ORDER`: one
+    compiled call for all services (`service_day.refer_day`)."""
+    model.services.refer_all(day, referrals)
 
 
 def step_day(model, day: int) -> None:
@@ -356,7 +315,7 @@ def step_day(model, day: int) -> None:
     rows = max(model.children.n, model.families.n)
     threads = model.thread_choice.pick(rows, PARALLEL_MIN_ROWS)
     start = time.perf_counter()
-    food, exposure = food_args(model), neighbourhood_args(model)
+    food, exposure, hunger = constant_records(model)
     wb = wellbeing_args(model, exposure_bound(model, exposure))
     fs, sd = family_day(model), school_day(model)
     blocks = _blocks(model.families.n, threads)
@@ -366,7 +325,7 @@ def step_day(model, day: int) -> None:
     else:
         n_food, n_t, n_h = _families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
                                               sd, food, wb)
-    rules = ChildRules(hunger_args(model), exposure, wb, attendance_args(model), learning_args(model))
+    rules = ChildRules(hunger, exposure, wb, attendance_args(model), learning_args(model))
     cs, n = child_day(model), model.children.n
     blocks = _blocks(n, threads)
     if blocks is None:
