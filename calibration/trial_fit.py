@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyabc
 import xarray as xr
 from actlocally.model.interventions.parameters import known_rows
 from actlocally.model.rng import stable_hash
@@ -126,13 +127,27 @@ def _resumed_scales(db: Path, settings: dict) -> tuple[dict, dict, float]:
     meta = db.with_suffix(".json")
     if not db.is_file() or not meta.is_file():
         raise ValueError(f"no kept trial-stage history to resume ({db.name} and {meta.name}); run without --resume")
-    stored = json.loads(meta.read_text())
-    changed = sorted(k for k in settings.keys() | stored["settings"].keys()
-                     if json.loads(json.dumps(settings.get(k))) != stored["settings"].get(k))
+    try:
+        stored = json.loads(meta.read_text())
+        kept = dict(stored["settings"])
+        noise, scales = ({k: float(v) for k, v in stored[part].items()} for part in ("noise", "scales"))
+        runtime = float(stored.get("runtime_s", 0.0))
+        if set(scales) != set(kept.get("targets", {})):
+            raise ValueError("its scales are not one per fitted trial target")
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"{meta}: not a trial stage's settings as calibrate writes them ({err}); run without "
+                         "--resume") from None
+    changed = sorted(k for k in settings.keys() | kept.keys() if json.loads(json.dumps(settings.get(k))) != kept.get(k))
     if changed:
         raise ValueError(f"{meta}: the kept trial stage ran with other {', '.join(changed)}; run without --resume "
                          "to start it afresh")
-    return stored["noise"], stored["scales"], float(stored.get("runtime_s", 0.0))
+    try:
+        last = pyabc.History(f"sqlite:///{db.resolve()}", _id=1).max_t
+    except Exception as err:  # any failure to read it (not sqlite, not pyabc's tables) means it cannot go on
+        raise ValueError(f"{db}: not a readable pyabc history ({type(err).__name__}); run without --resume") from None
+    if last is None or last < 0:
+        raise ValueError(f"{db}: no generation stored yet; run without --resume")
+    return noise, scales, runtime
 
 
 def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor: Executor, *, seed: int = 1,

@@ -139,6 +139,15 @@ def test_calibrate_trials_refits_only_the_trial_stage(tmp_path):
         assert list(cont["trial_generation"].values) == [0, 1]
         assert float(cont["trial_epsilon"][1]) <= float(first["trial_epsilon"][0])
         assert cont.attrs["trial_simulations"] > first.attrs["trial_simulations"]
+    meta = tmp_path / "bradford.trials.json"
+    kept = meta.read_text()
+    meta.write_text(kept.replace('"scales"', '"scale"'))
+    res = CliRunner().invoke(app, [*resume, "--pupils", "800"])
+    assert res.exit_code == 2 and "not a trial stage's settings" in res.output and "Traceback" not in res.output
+    meta.write_text(kept)
+    (tmp_path / "bradford.trials.db").write_bytes(b"not a database")
+    res = CliRunner().invoke(app, [*resume, "--pupils", "800"])
+    assert res.exit_code == 2 and "not a readable pyabc history" in res.output and "Traceback" not in res.output
     (tmp_path / "bradford.trials.db").unlink()
     res = CliRunner().invoke(app, [*resume, "--pupils", "800"])
     assert res.exit_code == 2 and "no kept trial-stage history" in res.output
