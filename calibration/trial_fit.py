@@ -112,7 +112,8 @@ def trial_history(out_dir: Path, name: str) -> Path:
 
 
 def _run_settings(simulator: TrialSimulator, fitted: dict, particles: int) -> dict:
-    """Everything a kept trial history was run with, so a resumed run can refuse a different one."""
+    """Everything a kept trial history was run with, so a resumed run can refuse a different one (JSON-native
+    values only, so the settings read back compare equal to these)."""
     base = np.ascontiguousarray(np.column_stack([simulator.base_values, simulator.base_weights]), float)
     return {"area": simulator.area, "pupils": simulator.pupils, "seed": simulator.seed, "particles": particles,
             "kernel_width": KERNEL_WIDTH, "ranges": {n: [lo, hi] for n, lo, hi in simulator.ranges},
@@ -137,7 +138,7 @@ def _resumed_scales(db: Path, settings: dict) -> tuple[dict, dict, float]:
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"{meta}: not a trial stage's settings as calibrate writes them ({err}); run without "
                          "--resume") from None
-    changed = sorted(k for k in settings.keys() | kept.keys() if json.loads(json.dumps(settings.get(k))) != kept.get(k))
+    changed = sorted(k for k in settings.keys() | kept.keys() if settings.get(k) != kept.get(k))
     if changed:
         raise ValueError(f"{meta}: the kept trial stage ran with other {', '.join(changed)}; run without --resume "
                          "to start it afresh")
