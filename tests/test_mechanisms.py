@@ -26,7 +26,7 @@ def test_no_hunger_when_probabilities_are_zero(scenario_factory):
 
 def test_breakfast_club_removes_hunger_for_attendees(scenario_factory):
     club = {"type": "breakfast_club", "schools": "all", "offer": "universal", "p_enrol": 1.0,
-            "enrol_multiplier_food_insecure": 1.0, "p_attend_per_day": 0.8}
+            "enrol_multiplier_food_insecure": 1.0, "enrol_ratio_older": 1.0, "p_attend_per_day": 0.8}
     base = LocalityModel(scenario_factory())
     with_club = LocalityModel(scenario_factory(interventions=[club]))
     hungry_base, hungry_club, at_club = 0, 0, 0
@@ -46,6 +46,19 @@ def test_breakfast_club_removes_hunger_for_attendees(scenario_factory):
     # hunger of food-insecure children falls by about p_attend: 0.25 -> 0.05
     assert hungry_club / insecure_days == pytest.approx(p * 0.2, abs=0.02)
     assert hungry_base > 3 * hungry_club
+
+
+@pytest.mark.parametrize("in_class", [False, True])
+def test_older_pupils_enrol_in_a_breakfast_club_at_their_ratio_unless_it_is_in_class(scenario_factory, in_class):
+    club = {"type": "breakfast_club", "schools": "all", "offer": "universal", "p_enrol": 0.8,
+            "enrol_multiplier_food_insecure": 1.0, "enrol_ratio_older": 0.4, "in_class": in_class}
+    m = LocalityModel(scenario_factory(interventions=[club], pupils=4000))
+    m.step()
+    c = m.children
+    enrolled = m.interventions[0].enrolled
+    young, old = c.year_group <= 2, c.year_group >= 3
+    assert enrolled[young].mean() == pytest.approx(0.8, abs=0.04)
+    assert enrolled[old].mean() == pytest.approx(0.8 if in_class else 0.32, abs=0.03)
 
 
 def test_breakfast_club_with_zero_places_equals_baseline_exactly(scenario_factory):
