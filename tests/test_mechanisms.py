@@ -234,9 +234,10 @@ def test_year_progression_moves_children_and_replaces_leavers(scenario_factory):
 
 
 def test_queue_discard_keeps_order_of_the_rest():
-    from actlocally.model.mechanisms.services import Queue
+    from actlocally.model.mechanisms.queues import QueueBank, QueueView
 
-    q = Queue(16)
+    bank = QueueBank(16)
+    q = QueueView(bank, bank.add_row())
     q.push(np.array([5, 6, 7], np.int32), 1)
     q.push(np.array([8, 9], np.int32), 2)
     q.pop(1)

@@ -3,15 +3,21 @@
 import numpy as np
 import pytest
 from actlocally.model.locality import LocalityModel
-from actlocally.model.mechanisms.queues import Queue, QueueBank, QueueView, push
+from actlocally.model.mechanisms.queues import QueueBank, QueueView, push
 from actlocally.model.mechanisms.services import ServiceNetwork
 
 HUB = [{"type": "service_hub", "schools": "all", "services": ["talking_therapies", "early_help", "food_support"]},
        {"type": "mental_health_support_team", "teams": 2, "schools": "all"}]
 
 
+def one_list(capacity: int) -> QueueView:
+    """A waiting list of its own: the one row of a bank holding up to `capacity` clients."""
+    bank = QueueBank(capacity)
+    return QueueView(bank, bank.add_row())
+
+
 def test_push_moves_the_live_part_to_the_front_and_keeps_order():
-    q = Queue(16)
+    q = one_list(16)
     q.push(np.arange(10, dtype=np.int32), 1)
     q.pop(8)
     q.push(np.arange(10, 20, dtype=np.int32), 2)  # 2 live + 10 new: past the row's end, so moved to its front

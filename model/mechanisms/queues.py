@@ -140,10 +140,3 @@ class QueueView:
         b.head[s] = h + k
         return b.ids[s, h:h + k], b.days[s, h:h + k]
 
-
-class Queue(QueueView):
-    """A waiting list of its own (a one-row bank holding up to `capacity` clients)."""
-
-    def __init__(self, capacity: int) -> None:
-        bank = QueueBank(capacity)
-        super().__init__(bank, bank.add_row())

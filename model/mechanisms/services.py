@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logit
 
-from .queues import STAT_FIELDS, Queue, QueueBank, QueueView
+from .queues import STAT_FIELDS, QueueBank, QueueView
 from .service_day import HUB_DISTANCE_KM, ServiceTable, intake_day, refer_day
 
-__all__ = ["CATEGORIES", "HUB_DISTANCE_KM", "KINDS", "REFERRAL_ORDER", "STAT_FIELDS", "Queue", "QueueView",
+__all__ = ["CATEGORIES", "HUB_DISTANCE_KM", "KINDS", "REFERRAL_ORDER", "STAT_FIELDS", "QueueView",
            "ServiceNetwork"]
 
 # category -> (array store on the model, field prefix, field that says the client still needs help)
