@@ -28,12 +28,12 @@ class BreakfastClub(Intervention):
             1.5, prior=(1.0, 2.0), unit="multiplier of p_enrol for food-insecure families", ge=0,
             source="assumption (clubs encourage the children who need them)")
         enrol_ratio_older: float = param(
-            0.65, prior=(0.3, 1.0), unit="ratio: enrolment probability in Years 3 to 11 to that in Reception to Year 2",
+            1.0, prior=(0.3, 1.0), unit="ratio: enrolment probability in Years 3 to 11 to that in Reception to Year 2",
             ge=0, le=1,
-            source="assumption: older pupils come to a before-school club less (the DfE/ICF 2017 evaluation of clubs "
-                   "in high-deprivation schools reports club attendance by year group, its §5.3, figures not in "
-                   "FACTS; secondary pupils were the fewest steady attenders, 5% vs 20% in primaries); Magic "
-                   "Breakfast found attending the club mattered (FACTS §5, §11 [E2]); fitted by the trial stage")
+            source="assumption: older pupils may come to a before-school club less (the DfE/ICF 2017 evaluation of "
+                   "clubs in high-deprivation schools reports club attendance by year group, its §5.3, figures not "
+                   "in FACTS; secondary pupils were the fewest steady attenders, 5% vs 20% in primaries); default 1 "
+                   "(no gradient: the stored posteriors were fitted without one), a setting to sweep or set")
         p_attend_per_day: float = param(0.8, prior=(0.5, 0.95), unit="probability per school day", ge=0, le=1,
                                         source="assumption (no published uptake share, FACTS §5)")
         cost_gbp_per_place_year: float = param(180.0, prior=(110.0, 400.0), unit="GBP per place per year", ge=0,
