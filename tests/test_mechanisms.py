@@ -231,16 +231,3 @@ def test_year_progression_moves_children_and_replaces_leavers(scenario_factory):
     assert len(m.agents_by_type[Child]) == n_agents
     m.run()
     assert m.results().sizes["term"] == 6
-
-
-def test_queue_discard_keeps_order_of_the_rest():
-    from actlocally.model.mechanisms.queues import QueueBank, QueueView
-
-    bank = QueueBank(16)
-    q = QueueView(bank, bank.add_row())
-    q.push(np.array([5, 6, 7], np.int32), 1)
-    q.push(np.array([8, 9], np.int32), 2)
-    q.pop(1)
-    q.discard(np.array([7, 9]))
-    ids, days = q.pop(len(q))
-    assert ids.tolist() == [6, 8] and days.tolist() == [1, 2]

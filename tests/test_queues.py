@@ -26,6 +26,16 @@ def test_push_moves_the_live_part_to_the_front_and_keeps_order():
     assert len(q) == 0
 
 
+def test_queue_discard_keeps_order_of_the_rest():
+    q = one_list(16)
+    q.push(np.array([5, 6, 7], np.int32), 1)
+    q.push(np.array([8, 9], np.int32), 2)
+    q.pop(1)
+    q.discard(np.array([7, 9]))
+    ids, days = q.pop(len(q))
+    assert ids.tolist() == [6, 8] and days.tolist() == [1, 2]
+
+
 def test_rows_widen_keeping_every_list_in_order():
     bank = QueueBank(16)
     a, b = QueueView(bank, bank.add_row()), QueueView(bank, bank.add_row())
