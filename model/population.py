@@ -13,7 +13,13 @@ from .mechanisms.services import KINDS
 from .rng import stable_hash
 from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
-from .steady_state import CALENDAR_TO_SCHOOL_WEEKS, steady_difficulty, steady_exposure
+from .steady_state import (
+    CALENDAR_TO_SCHOOL_WEEKS,
+    difficulty_onset,
+    steady_difficulty,
+    steady_exposure,
+    steady_lingering,
+)
 from .synthesis import PRIMARY_YEARS, attainment_offsets, draw_send
 
 BASELINE_SERVICES = (
@@ -97,6 +103,10 @@ def initial_states(model, rng: np.random.Generator) -> None:
     exposure = c.exposure if model.crime_index is not None else np.zeros(c.n)
     c.difficulty[:] = rng.random(c.n) < steady_difficulty(c, f, exposure, model.area, model.params,
                                                            model.capacity_scale)
+    if model.params["attendance.disengagement_days"] > 0:  # a draw only then: without it no one's numbers move
+        onset = difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family],
+                                 f.food_insecure[c.family], exposure, model.params)
+        c.lingering[:] = steady_lingering(onset, c.difficulty, model.params, rng.random(c.n))
     f.secure_until[:] = 0
 
 
@@ -134,7 +144,7 @@ def progress_year(model, rng: np.random.Generator) -> None:
     c.attainment_start_z[leavers] = z
     for name in ("wears_glasses", "difficulty", "breakfast_enrolled", "at_breakfast", "hungry"):
         getattr(c, name)[leavers] = False
-    for name in ("exposure", "service_days", "mh_until", "youth_until", "ks2_possible", "ks2_attended"):
+    for name in ("exposure", "lingering", "service_days", "mh_until", "youth_until", "ks2_possible", "ks2_attended"):
         getattr(c, name)[leavers] = 0
     c.present[leavers] = True
     c.mh_status[leavers] = NONE

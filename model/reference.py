@@ -17,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from .locality import LocalityModel
-from .mechanisms.attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_row, end_attendance
+from .mechanisms.attendance import (
+    PRIMARY_YEARS,
+    attendance_args,
+    attendance_base,
+    attendance_row,
+    end_attendance,
+    lingering_row,
+)
 from .mechanisms.day import MECHANISMS, REFERRAL_ORDER, exposure_bound, refer_today
 from .mechanisms.food_support import food_args, food_row
 from .mechanisms.hunger import hunger_args, hunger_row
@@ -31,7 +38,8 @@ from .state import IN_SUPPORT
 RULES = {"food_support": food_row.py_func, "parent_wellbeing": parent_wellbeing_row.py_func,
          "engagement": engagement_row.py_func, "hunger": hunger_row.py_func, "neighbourhood": exposure_row.py_func,
          "child_wellbeing": child_wellbeing_row.py_func, "attendance": attendance_row.py_func,
-         "attendance_base": attendance_base.py_func, "learning": learning_row.py_func}
+         "attendance_base": attendance_base.py_func, "lingering": lingering_row.py_func,
+         "learning": learning_row.py_func}
 if not set(MECHANISMS) <= set(RULES):  # pragma: no cover - a mechanism added to the day without a rule here
     raise ImportError(f"model/reference.py has no rule for {sorted(set(MECHANISMS) - set(RULES))}")
 
@@ -93,6 +101,10 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
             wb, day, i, child.year_group >= PRIMARY_YEARS, female, fsm, e, child.difficulty, child.mh_status,
             child.mh_until, youth == IN_SUPPORT, before[fam.row], insecure, schools.mh_route[s] >= 0,
             schools.mh_referral_mult[s])
+        linger = np.float32(0.0)
+        if att.linger:
+            linger = RULES["lingering"](att, child.difficulty, d, child.lingering)
+            child.lingering = linger
         child.difficulty = d
         if supported:
             child.service_days += 1
@@ -100,7 +112,7 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
             referrals["child_mh"].append(i)
         secondary = child.year_group >= PRIMARY_YEARS
         support = child.mh_status == IN_SUPPORT and bool(schools.mh_team[s])
-        present, ill = RULES["attendance"](att, day, i, x, d, fam.parent_depressed, h, not child.present, e,
+        present, ill = RULES["attendance"](att, day, i, x, d, linger, fam.parent_depressed, h, not child.present, e,
                                            secondary, support, schools.absence_followup[s],
                                            schools.illness_avoided[s])
         child.present = present

@@ -43,6 +43,7 @@ class ChildArrays(ArrayStore):
         "vision_uncorrected": np.bool_,
         "wears_glasses": np.bool_,
         "difficulty": np.bool_,  # emotional difficulty (probable disorder)
+        "lingering": np.float32,  # share of the difficulty's attendance penalty still carried after it lifted
         "exposure": np.float32,  # neighbourhood exposure stock
         "breakfast_enrolled": np.bool_,
         "at_breakfast": np.bool_,  # today

@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit
 
 from .calendar import DAYS_PER_YEAR, Calendar
-from .mechanisms.attendance import fixed_logit, season
+from .mechanisms.attendance import LINGER_FLOOR, fixed_logit, linger_decay, season
 from .mechanisms.summer import summer_loss_z
 from .params import ParamTable
 
@@ -75,6 +75,29 @@ def difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, e
     lm = (lm + w["b_parent_depressed"] * parent_depressed + w["b_fsm"] * fsm + w["b_food_insecure"] * food_insecure
           + w["b_exposure"] * exposure)
     return np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
+
+
+def steady_lingering(onset: np.ndarray, difficulty: np.ndarray, params: ParamTable, u: np.ndarray) -> np.ndarray:
+    """Each child's share of the difficulty's attendance penalty still lingering at the start (`lingering_row`).
+
+    Out of difficulty, a two-state chain's days since its last lift are geometric in the daily onset (looking
+    back, each day out of it is the first with probability `onset`): k = floor(log u / log(1 - onset)) + 1 for a
+    uniform u, and the share is decay^k. Simplified: the child's onset at the start stands for its past ones.
+    """
+    decay = linger_decay(params["attendance.disengagement_days"])
+    k = np.floor(np.log(np.maximum(u, 1e-300)) / np.log1p(-np.clip(onset, 1e-12, 0.5))) + 1.0
+    share = np.where(difficulty, 0.0, decay ** np.minimum(k, 1e6))
+    return np.where(share >= LINGER_FLOOR, share, 0.0).astype(np.float32)
+
+
+def mean_lingering(onset: np.ndarray, params: ParamTable) -> np.ndarray | None:
+    """Each child's mean lingering share on days out of difficulty, E[decay^k] over `steady_lingering`'s k:
+    onset x decay / (1 - (1 - onset) x decay); None without `disengagement_days`. Simplified: the share the floor
+    drops is not taken off, and the mean share stands for the share in the expit (`expected_learning`)."""
+    decay = linger_decay(params["attendance.disengagement_days"])
+    if decay <= 0.0:
+        return None
+    return onset * decay / (1.0 - (1.0 - onset) * decay)
 
 
 def support_recovery(area, params: ParamTable, n_difficulty: float, scale: float) -> float:
@@ -188,11 +211,12 @@ def _season_log_odds(params: ParamTable) -> np.ndarray:
 
 
 def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndarray, blurred: np.ndarray,
-                      params: ParamTable) -> tuple[np.ndarray, np.ndarray]:
+                      params: ParamTable, lingering: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(presence, learning gain) a child has on a mean day: E[present] and E[eff * (present + (1 - present) * c)].
 
     `x` is the log-odds before today's own state. Within a difficulty state, presence is a two-state chain on
-    yesterday's presence (spells); hunger is drawn afresh each day; the season is averaged over the year.
+    yesterday's presence (spells); hunger is drawn afresh each day; the season is averaged over the year; out of
+    difficulty a child carries its mean lingering share of the difficulty's penalty (`mean_lingering`, if given).
     """
     a, q = params.group("attendance"), params.group("learning")
     eff_base = np.array([[1.0 - q["penalty_hunger"] * h - q["penalty_difficulty"] * d for h in (0, 1)]
@@ -201,16 +225,17 @@ def expected_learning(x: np.ndarray, p_difficulty: np.ndarray, p_hungry: np.ndar
     factors = np.exp(-np.array([0.0, a["b_difficulty"], a["b_absent_yesterday"], a["b_hunger"],
                                 a["b_hunger"] + a["b_absent_yesterday"]]))
     present, gain = np.empty(x.size), np.empty(x.size)
+    well = np.ones(x.size) if lingering is None else np.exp(-a["b_difficulty"] * lingering)  # factor out of it
     _expected_learning_kernel(np.ascontiguousarray(x, np.float64), np.ascontiguousarray(p_difficulty, np.float64),
                               np.ascontiguousarray(p_hungry, np.float64), np.ascontiguousarray(blurred, np.bool_),
                               np.exp(-_season_log_odds(params)), factors, eff_base, q["penalty_vision"],
-                              q["catch_up_share"], present, gain)
+                              q["catch_up_share"], well, present, gain)
     return present, gain
 
 
 @njit(cache=True, error_model="numpy")
 def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, season_factor, factors, eff_base, penalty_vision,
-                              c, present_out, gain_out):
+                              c, well, present_out, gain_out):
     """`expected_learning` child by child, seasons averaged, in one pass with one exp per child.
 
     expit(x + s + b) = 1 / (1 + exp(-x) exp(-s) exp(-b)); the whole-array version, four expits a season and state
@@ -227,7 +252,8 @@ def _expected_learning_kernel(x, p_difficulty, p_hungry, blurred, season_factor,
         for k in range(n_seasons):
             for d in range(2):
                 wd = pd if d == 1 else 1.0 - pd
-                e = e_child * season_factor[k] * factors[d]  # factors[0] = 1, factors[1] = exp(-b_difficulty)
+                # factors[1] = exp(-b_difficulty); out of difficulty the lingering share's (`well`, 1 without one)
+                e = e_child * season_factor[k] * (factors[1] if d == 1 else well[i])
                 fed0, fed1 = 1.0 / (1.0 + e), 1.0 / (1.0 + e * f_absent)
                 hun0, hun1 = 1.0 / (1.0 + e * f_hungry), 1.0 / (1.0 + e * f_hungry_absent)
                 p1 = (1.0 - ph) * fed0 + ph * hun0  # present today after a day present
@@ -266,11 +292,13 @@ def expected_progress(children, families, attendance_effect: np.ndarray, area, p
     food = f.food_insecure[fam]
     p_hungry = np.where(food, h["p_hungry_if_insecure"], h["p_hungry_if_secure"])
     p_diff = steady_difficulty(c, f, exposure, area, params, scale)
+    lingering = mean_lingering(difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[fam],
+                                                f.food_insecure[fam], exposure, params), params)
     klass = c.school.astype(np.int64) * 12 + c.year_group
     size = np.bincount(klass).astype(float)
     peer = np.zeros(c.n)
     for _ in range(peer_rounds + 1):
-        present, gain = expected_learning(x + peer, p_diff, p_hungry, c.vision_uncorrected, params)
+        present, gain = expected_learning(x + peer, p_diff, p_hungry, c.vision_uncorrected, params, lingering)
         absence = 1.0 - present
         by_class = np.bincount(klass, weights=absence, minlength=size.size) / np.maximum(size, 1.0)
         peer = -a["b_peer"] * (by_class[klass] - absence.mean())

@@ -107,3 +107,12 @@ def test_take_block_hands_out_every_block_exactly_once():
     for _ in range(50):
         run_blocks(threads, runs.size, runs)
     assert np.all(runs == 50)
+
+
+def test_reference_matches_with_a_lingering_penalty(scenario_factory):
+    """With `disengagement_days` the lifted difficulty's share of the penalty is a per-child state: the same
+    numbers per agent as fused (it starts at its steady state, so some children carry one from day one)."""
+    sc = scenario_factory(area="keighley_central", pupils=800, interventions=ALL_ROUTES,
+                          parameters={"attendance.disengagement_days": 30.0})
+    fused = fused_then_both(sc, 40, 6)
+    assert (fused.children.lingering > 0).sum() > 10

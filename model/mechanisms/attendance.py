@@ -1,7 +1,8 @@
 """Mechanism 1, attendance: each child each school day is present with a logistic probability.
 
-logit P(present) = a0 + a_secondary + a_year + propensity + school effect + b_fsm*fsm + b_send + b_difficulty
-    + b_parent_depressed + b_hunger*hungry + b_engagement*(engagement - 0.5) + season(day)
+logit P(present) = a0 + a_secondary + a_year + propensity + school effect + b_fsm*fsm + b_send
+    + b_difficulty*(1 in difficulty, else the share still lingering after one lifted) + b_parent_depressed
+    + b_hunger*hungry + b_engagement*(engagement - 0.5) + season(day)
     - b_peer*(class absence yesterday - mean absence yesterday) + b_absent_yesterday + b_exposure*exposure.
 (the peer term lowers presence where a class missed more than the area did yesterday: absence spreads)
 An absence is recorded as illness with a probability that rises at the winter peak (about half of absence in
@@ -53,7 +54,28 @@ def fixed_logit(year_group, school, propensity, fsm, send, school_effect, a0, a_
 
 AttendanceArgs = record_type(
     "AttendanceArgs", "attendance",
-    ("key", "use_exposure", "mean_absence", "season_lo", "illness_share_today"), __name__)
+    ("key", "use_exposure", "mean_absence", "season_lo", "illness_share_today", "linger", "linger_decay"), __name__)
+LINGER_FLOOR = 0.01  # a lingering share below this is dropped to 0 (its penalty is < 1% of the difficulty's)
+
+
+def linger_decay(days: float) -> float:
+    """The daily factor of a lingering share with a mean life of `days` school days (0: none lingers)."""
+    return math.exp(-1.0 / days) if days > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def lingering_row(a, was_difficult, difficulty, lingering):
+    """The share of the difficulty's attendance penalty a child still carries after today's wellbeing step.
+
+    In difficulty the whole penalty applies (the share is 0: `attendance_logit` takes `b_difficulty` itself); the
+    day a difficulty lifts the share starts at `linger_decay` and is multiplied by it every school day after, so
+    disengagement from school recovers more slowly than mood (mean life `disengagement_days`). Rounded to float32,
+    as stored. Simplified: one decay for every child, and the share does not touch learning efficiency.
+    """
+    if difficulty:
+        return np.float32(0.0)
+    share = a.linger_decay if was_difficult else float(lingering) * a.linger_decay  # in float64 both ways
+    return np.float32(share if share >= LINGER_FLOOR else 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -67,16 +89,17 @@ def attendance_base(a, fixed, engagement, class_absence):
 
 
 @njit(cache=True, inline="always")
-def attendance_logit(a, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary, school_support,
-                     followup):
+def attendance_logit(a, x, difficulty, lingering, parent_depressed, hungry, absent_yesterday, exposure, secondary,
+                     school_support, followup):
     """One child's log-odds of presence today: `attendance_base` (`x`) plus the terms of its own state today.
 
-    `parent_depressed` is the family's value; `school_support`: in support from a school-based mental-health team
-    today; `followup`: the share of an absence spell's pull the school's case management removes (a hub's
-    attendance follow-up, 0 elsewhere).
+    `lingering` is the share of the difficulty's penalty still carried after one has lifted (`lingering_row`; 0
+    without `disengagement_days`); `parent_depressed` is the family's value; `school_support`: in support from a
+    school-based mental-health team today; `followup`: the share of an absence spell's pull the school's case
+    management removes (a hub's attendance follow-up, 0 elsewhere).
     """
     # selects, not branches, on the child's state (adding 0.0 leaves x as it is: the same sums as branches)
-    x += a.b_difficulty if difficulty else 0.0
+    x += a.b_difficulty if difficulty else (a.b_difficulty * lingering if a.linger else 0.0)
     x += a.b_parent_depressed if parent_depressed else 0.0
     x += a.b_hunger if hungry else 0.0
     # spells of absence, shortened where someone follows up the absent child
@@ -99,8 +122,8 @@ def absence_reason(a, day, i, health):
 
 
 @njit(cache=True, inline="always")
-def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
-                   school_support, followup, health):
+def attendance_row(a, day, i, x, difficulty, lingering, parent_depressed, hungry, absent_yesterday, exposure,
+                   secondary, school_support, followup, health):
     """One child's presence today, and whether an absence is illness: returns (present, ill).
 
     `x` is `attendance_base`; the other arguments as `attendance_logit` and `absence_reason` take them. The
@@ -108,8 +131,8 @@ def attendance_row(a, day, i, x, difficulty, parent_depressed, hungry, absent_ye
     in its loop, the rest after it.
     """
     u = uniform(a.key, day, i, 0)
-    x = attendance_logit(a, x, difficulty, parent_depressed, hungry, absent_yesterday, exposure, secondary,
-                         school_support, followup)
+    x = attendance_logit(a, x, difficulty, lingering, parent_depressed, hungry, absent_yesterday, exposure,
+                         secondary, school_support, followup)
     if bernoulli_logit(u, x):
         return True, False
     return absence_reason(a, day, i, health)
@@ -131,9 +154,10 @@ def attendance_args(model) -> AttendanceArgs:
     log-odds and illness share of absence."""
     a, cal = model.params.group("attendance"), model.today
     season_lo, illness_share = season(cal.day_of_year, cal.term_of_year, a)
+    decay = linger_decay(a["disengagement_days"])
     return make_record(AttendanceArgs, a, key=model.streams["attendance"], use_exposure=model.crime_index is not None,
                        mean_absence=model._mean_absence, season_lo=season_lo,
-                       illness_share_today=illness_share)
+                       illness_share_today=illness_share, linger=decay > 0.0, linger_decay=decay)
 
 
 @njit(cache=True)

@@ -39,7 +39,7 @@ from ..rng import surely_below_sigmoid, uniform
 from ..state import IN_SUPPORT
 from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attendance, learn
 from .atomic import take_block
-from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance
+from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance, lingering_row
 from .blocks import pack_referrals, sum_blocks
 from .counts import day_counts
 from .day_args import ChildRules, child_day, constant_records, family_day, school_day
@@ -145,9 +145,9 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
     whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
     mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
     """
-    (family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty, present, exposure, mh_status, mh_until,
-     youth_status, youth_until, service_days, attainment_z, term_possible, term_attended, term_illness, fam_state,
-     engagement, youth_refs, mh_refs) = cs
+    (family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty, lingering, present, exposure, mh_status,
+     mh_until, youth_status, youth_until, service_days, attainment_z, term_possible, term_attended, term_illness,
+     fam_state, engagement, youth_refs, mh_refs) = cs
     youth_route, mh_route, mh_mult, value_added, class_absence = (sd.youth_route, sd.mh_route, sd.mh_referral_mult,
                                                                    sd.learning_offset_per_day, sd.class_absence)
     mh_team, followup, club_share = sd.mh_team, sd.absence_followup, sd.class_club_share
@@ -191,6 +191,11 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
             mh_route[s] >= 0, mh_mult[s])
         if d != was_difficult:
             difficulty[i] = d
+        linger = np.float32(0.0)
+        if att.linger:  # the part of the penalty that outlasts a lifted difficulty (off by default)
+            linger = lingering_row(att, was_difficult, d, lingering[i])
+            if linger != lingering[i]:
+                lingering[i] = linger
         if new_mh != mh:
             mh_status[i], mh_until[i] = new_mh, until
         if supported:
@@ -199,7 +204,7 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
             mh_refs[start + n_mh] = row
             n_mh += 1
         # attendance: the draw's certain successes learn here, the rest after the loop (`finish_attendance`)
-        x = attendance_logit(att, x, d, (state & DEP_AFTER) != 0, h, not present[i], e, (fact & SECONDARY) != 0,
+        x = attendance_logit(att, x, d, linger, (state & DEP_AFTER) != 0, h, not present[i], e, (fact & SECONDARY) != 0,
                              new_mh == IN_SUPPORT and mh_team[s], followup[s])
         if surely_below_sigmoid(uniform(att.key, day, i, 0), x):
             present[i] = True

@@ -23,7 +23,7 @@ FamilyDay = namedtuple("FamilyDay", (
     "state", "food_refs", "therapy_refs", "help_refs"))
 ChildDay = namedtuple("ChildDay", (
     "family", "facts", "school", "class_id", "fixed",
-    "at_breakfast", "hungry", "difficulty", "present", "exposure", "mh_status", "mh_until", "youth_status",
+    "at_breakfast", "hungry", "difficulty", "lingering", "present", "exposure", "mh_status", "mh_until", "youth_status",
     "youth_until", "service_days", "attainment_z", "term_possible", "term_attended", "term_illness",  # ChildArrays
     "fam_state", "engagement", "youth_refs", "mh_refs"))
 SchoolDay = namedtuple("SchoolDay", ("food_seek_mult", "hub_referral_mult", "youth_route", "mh_route",
@@ -61,7 +61,7 @@ def child_day(model) -> ChildDay:
     c = model.children
     cd = ChildDay(
         c.family, model.child_facts, c.school, model.class_id, model.attendance_fixed,
-        *(getattr(c, name) for name in ChildDay._fields[5:19]), model.family_state, model.families.engagement,
+        *(getattr(c, name) for name in ChildDay._fields[5:20]), model.family_state, model.families.engagement,
         model.child_buffer, model.child_buffer2)
     model._child_day = (model.school_arrays, cd)
     return cd
