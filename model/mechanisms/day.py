@@ -194,8 +194,7 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
         linger = np.float32(0.0)
         if att.linger:  # the part of the penalty that outlasts a lifted difficulty (off by default)
             linger = lingering_row(att, was_difficult, d, lingering[i])
-            if linger != lingering[i]:
-                lingering[i] = linger
+            lingering[i] = linger  # unconditional: a store on a coin-flip branch cost more (mispredicts)
         if new_mh != mh:
             mh_status[i], mh_until[i] = new_mh, until
         if supported:
