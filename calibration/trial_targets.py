@@ -31,9 +31,7 @@ TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "breakfast_in_the_classroom": ("learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"),
     "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup",
                               "service_hub.illness_absence_avoided"),
-    # support's own pull on attendance, and how long a lifted difficulty's penalty lingers (its pre-post change)
-    "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary",
-                             "attendance.disengagement_days"),
+    "place2be_counselling": ("attendance.b_school_support_primary", "attendance.b_school_support_secondary"),
     "headstart": ("attendance.b_school_support_secondary",),
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
     # an hour with a trained tutor, out of lessons, every session held (the Toolkit's trials)
