@@ -9,6 +9,9 @@ parameter uncertainty together. `inside` says whether the published estimate lie
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -24,12 +27,15 @@ CSV_COLUMNS = ("trial", "outcome", "label", "published", "published_lo", "publis
 
 
 def trial_tasks(spec: TrialSpec, *, area: str | None = None, replicates: int = 20, seed: int = 1,
-                pupils: int | None = None, posterior: xr.Dataset | None = None) -> list[TrialTask]:
-    """One task per replicate; parameters drawn from the posterior per replicate when one is given."""
+                pupils: int | None = None, posterior: xr.Dataset | None = None,
+                settings: Mapping[str, float] | None = None) -> list[TrialTask]:
+    """One task per replicate; parameters drawn from the posterior per replicate when one is given, then
+    `settings` (model parameters set in every replicate, e.g. a route's value to see what it does) over them."""
     tasks = []
     for r in range(replicates):
-        params = tuple(sorted(draw(posterior, seed, r).items())) if posterior is not None else ()
-        tasks.append(TrialTask(spec, area or spec.area, seed, r, pupils, params))
+        params = draw(posterior, seed, r) if posterior is not None else {}
+        params.update(settings or {})
+        tasks.append(TrialTask(spec, area or spec.area, seed, r, pupils, tuple(sorted(params.items()))))
     return tasks
 
 
@@ -57,7 +63,8 @@ def run_trial(spec: TrialSpec, executor: Executor, **kw) -> xr.Dataset:
         ds[name].attrs.update(long_name=text, units="pupils" if name == "n" else "see outcome_scale")
     ds.attrs.update(trial=spec.name, title=spec.title, source=spec.source, area=tasks[0].area if tasks else spec.area,
                     seed=kw.get("seed", 1), pupils=str(kw.get("pupils")), spec_json=spec.model_dump_json(),
-                    posterior="yes" if kw.get("posterior") is not None else "no (default parameters)")
+                    posterior="yes" if kw.get("posterior") is not None else "no (default parameters)",
+                    settings_json=json.dumps(dict(sorted((kw.get("settings") or {}).items()))))
     return ds
 
 

@@ -24,6 +24,9 @@ def trial(
     scheduler: Annotated[str | None, typer.Option(help="address of an existing Dask scheduler")] = None,
     split: Annotated[bool, typer.Option(help="for a pre-post design: also split the estimate into the same pupils' "
                                         "change without the treatment and its own part (split.csv)")] = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="NAME=VALUE: a model parameter set in every replicate, over the posterior's draw (e.g. "
+        "attendance.disengagement_days=60); repeatable")] = None,
 ) -> None:
     """Replicate a published trial (allocation, arms, outcome, analysis) and set the model against the paper."""
     import pandas as pd
@@ -36,6 +39,7 @@ def trial(
     from actlocally.runtime.storage import write_csv_atomic
 
     try:
+        settings = parse_settings(set_ or [])
         specs = [load_trial(n) for n in trial_names()] if spec == "all" else [load_trial(spec)]
         posteriors = {}
         for s in specs:
@@ -52,13 +56,13 @@ def trial(
             start = time.perf_counter()
             with err_console.status(f"{s.name}: {replicates} replicate trials"):
                 ds = run_trial(s, ex, area=area, replicates=replicates, seed=seed, pupils=pupils,
-                               posterior=posteriors[s.name])
+                               posterior=posteriors[s.name], settings=settings)
             table = summary(ds)
             written = write_trial_outputs(ds, table, out / "trials" / s.name)
             if split and splittable(s):
                 with err_console.status(f"{s.name}: splitting the pre-post estimate"):
                     parts = run_split(s, ex, area=area, replicates=replicates, seed=seed, pupils=pupils,
-                                      posterior=posteriors[s.name])
+                                      posterior=posteriors[s.name], settings=settings)
                 written.append(write_csv_atomic(parts, out / "trials" / s.name / "split.csv"))
                 console.print(parts.round(2).to_string(index=False), highlight=False, markup=False)
             err_console.print(f"{s.name}: {time.perf_counter() - start:.0f} s; written: "
@@ -68,3 +72,30 @@ def trial(
     if len(specs) > 1:
         write_csv_atomic(both, out / "trials" / "all.csv")
     console.print(trial_table(both, "virtual trials: model against published"))
+
+
+def parse_settings(items: list[str]) -> dict[str, float]:
+    """`--set NAME=VALUE` options as {name: value}: each a model parameter (model/parameters.toml) with a finite
+    value inside its prior (or 0, which switches a term off), each named once; else an InputError naming it."""
+    from actlocally.model.params import DEFAULTS
+    from actlocally.model.scenario import check_in_prior
+
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        field = f"--set {name or item}"
+        if not sep or not name:
+            raise InputError("command line", field, "expected NAME=VALUE, e.g. attendance.disengagement_days=60")
+        if name not in DEFAULTS.rows:
+            raise InputError("command line", field, "not a model parameter (see `actlocally params` or "
+                                          "model/parameters.toml)")
+        if name in out:
+            raise InputError("command line", field, "set twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError("command line", field, f"{text!r} is not a number") from None
+        check_in_prior(name, value, "command line", field)
+        out[name] = value
+    return out
