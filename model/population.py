@@ -15,7 +15,7 @@ from .starting_attainment import add_year_to_ks2_record, residual
 from .state import NONE
 from .steady_state import (
     CALENDAR_TO_SCHOOL_WEEKS,
-    difficulty_onset,
+    children_onset,
     steady_difficulty,
     steady_exposure,
     steady_lingering,
@@ -104,8 +104,7 @@ def initial_states(model, rng: np.random.Generator) -> None:
     c.difficulty[:] = rng.random(c.n) < steady_difficulty(c, f, exposure, model.area, model.params,
                                                            model.capacity_scale)
     if model.params["attendance.disengagement_days"] > 0:  # a draw only then: without it no one's numbers move
-        onset = difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family],
-                                 f.food_insecure[c.family], exposure, model.params)
+        onset = children_onset(c, f, exposure, model.params)
         c.lingering[:] = steady_lingering(onset, c.difficulty, model.params, rng.random(c.n))
     f.secure_until[:] = 0
 

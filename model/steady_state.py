@@ -77,6 +77,13 @@ def difficulty_onset(year_group, female, fsm, parent_depressed, food_insecure, e
     return np.where(primary, w["p_onset_primary"], w["p_onset_secondary"]) * np.exp(lm)
 
 
+def children_onset(children, families, exposure: np.ndarray, params: ParamTable) -> np.ndarray:
+    """`difficulty_onset` for every child at its own and its family's state today."""
+    c, f = children, families
+    return difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family], f.food_insecure[c.family],
+                            exposure, params)
+
+
 def steady_lingering(onset: np.ndarray, difficulty: np.ndarray, params: ParamTable, u: np.ndarray) -> np.ndarray:
     """Each child's share of the difficulty's attendance penalty still lingering at the start (`lingering_row`).
 
@@ -163,9 +170,7 @@ def steady_difficulty(children, families, exposure: np.ndarray, area, params: Pa
                       rounds: int = 6) -> np.ndarray:
     """Each child's stationary probability of difficulty with the baseline's services (a fixed point in the number
     of children in difficulty, which sets how far the services' places go)."""
-    c, f = children, families
-    onset = difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[c.family],
-                             f.food_insecure[c.family], exposure, params)  # the same every round: once
+    onset = children_onset(children, families, exposure, params)  # the same every round: once
     recover = params["wellbeing.p_recover"]
     p = onset / (onset + recover)
     for _ in range(rounds):
@@ -292,8 +297,7 @@ def expected_progress(children, families, attendance_effect: np.ndarray, area, p
     food = f.food_insecure[fam]
     p_hungry = np.where(food, h["p_hungry_if_insecure"], h["p_hungry_if_secure"])
     p_diff = steady_difficulty(c, f, exposure, area, params, scale)
-    lingering = mean_lingering(difficulty_onset(c.year_group, c.female, c.fsm, f.parent_depressed[fam],
-                                                f.food_insecure[fam], exposure, params), params)
+    lingering = mean_lingering(children_onset(c, f, exposure, params), params)
     klass = c.school.astype(np.int64) * 12 + c.year_group
     size = np.bincount(klass).astype(float)
     peer = np.zeros(c.n)
