@@ -104,13 +104,28 @@ def _scenario(task: TrialTask, treated: list[str], control: list[str]) -> Scenar
                                     "interventions": interventions}).validate_all()
 
 
+def design_values(spec: TrialSpec, scenario: Scenario) -> dict[str, float]:
+    """The parameters the spec sets on the scenario's arms, by arm (`treatment.p_enrol`): the study's design, so they
+    win over a posterior's draw of the same field (breakfast in the classroom's cafeteria enrolment, set to give the
+    paper's participation over all year groups, keeps its `enrol_ratio_older` of 1 whatever the posterior carries)."""
+    out = {}
+    arms = {p.label for p in scenario.intervention_params}
+    for label, table in (("treatment", spec.treatment), ("control", spec.control)):
+        if table and label in arms:
+            fields = REGISTRY[table["type"]].Params.model_fields
+            out.update({f"{label}.{k}": float(v) for k, v in table.items()
+                        if k in fields and "prior" in (fields[k].json_schema_extra or {})})
+    return out
+
+
 def simulate(scenario: Scenario, task: TrialTask) -> World:
     """Run one world for the trial's years, keeping what the analysis needs.
 
     Terms are counted over the whole follow-up (3 a school year). A Year 11 leaver's row becomes a Reception
     entrant at the year's end (model/population.py), so its support record starts afresh: the trial does not
     follow pupils past Year 11 (simplified: the paper followed pupils to age 19)."""
-    model = LocalityModel(scenario, replicate=task.replicate, pupils=task.pupils, parameters=dict(task.parameters))
+    model = LocalityModel(scenario, replicate=task.replicate, pupils=task.pupils,
+                          parameters={**dict(task.parameters), **design_values(task.spec, scenario)})
     c = model.children
     z_start = c.attainment_z.astype(np.float64).copy()
     n_terms = 3 * scenario.years

@@ -27,7 +27,8 @@ TRIAL_PUPILS = 6000  # assumption: enough Year 2 pupils in eligible schools (~17
 # (no fitted trial moves them, e.g. breakfast at secondary) are drawn from their prior, carried with the rest.
 TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "magic_breakfast": ("learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
-                        "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"),
+                        "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio",
+                        "breakfast_club.enrol_ratio_older"),  # a club before school: older pupils may come less
     "breakfast_in_the_classroom": ("learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"),
     "nyc_community_schools": ("service_hub.engagement_gain", "service_hub.absence_followup",
                               "service_hub.illness_absence_avoided"),

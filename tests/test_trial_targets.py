@@ -186,7 +186,8 @@ def test_trial_routes_are_grouped_so_no_two_kernels_share_a_route():
     groups = route_groups(["vision_for_baltimore", "magic_breakfast", "breakfast_in_the_classroom",
                            "national_tutoring_programme", "eef_small_group_tuition"], TRIAL_PARAMETERS)
     assert groups == [["learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2",
-                       "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio"],
+                       "learning.breakfast_climate", "learning.breakfast_climate_ks2_ratio",
+                       "breakfast_club.enrol_ratio_older"],
                       ["learning.penalty_vision"],
                       ["tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary",
                        "tutoring.school_staff_hour_ratio"]]

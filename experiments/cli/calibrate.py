@@ -6,6 +6,7 @@ fit needs no subcommand name. Files can be anywhere; nothing depends on a naming
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Annotated
@@ -168,10 +169,15 @@ def trials(
     resume: Annotated[bool, typer.Option(help="continue the kept trial-stage history (<area>.trials.db) for "
                                               "--populations more generations, if it ran with these settings")]
     = False,
+    only: Annotated[list[str] | None, typer.Option(help="re-fit only the route group these trials anchor (e.g. "
+                                                        "magic_breakfast), the rest of each particle kept as stored "
+                                                        "(calibration/trial_group_refit.py); repeatable")] = None,
 ) -> None:
-    """Re-fit only the trial stage of a stored posterior (its area stage read from pyabc's history); rewrite it."""
+    """Re-fit only the trial stage of a stored posterior (its area stage read from pyabc's history), or with --only
+    one group of its routes; rewrite it."""
     from actlocally.calibration.posterior import load_posterior
     from actlocally.calibration.targets import load_targets
+    from actlocally.calibration.trial_group_refit import refit_route_group
     from actlocally.calibration.trial_refit import refit_trials
     from actlocally.runtime.executor import Executor
     from actlocally.runtime.storage import write_netcdf_atomic
@@ -193,19 +199,22 @@ def trials(
                           f"{g['particles']}/{g['samples']} ({g['acceptance_rate']:.0%}), effective sample size "
                           f"{g['effective_sample_size']:.0f}")
 
-    err_console.print(f"[bold]{plain(str(post.attrs['area']))}[/]: trial stage, {populations}"
+    what = f"routes of {', '.join(only)}" if only else "trial stage"
+    err_console.print(f"[bold]{plain(str(post.attrs['area']))}[/]: {plain(what)}, {populations}"
                       f"{' more' if resume else ''} generations x {particles} particles, {pupils} pupils a trial")
     try:
         with Executor(workers) as ex:
-            out = refit_trials(post, db, spec, ex, seed=seed, particles=particles, populations=populations,
-                               trial_pupils=pupils, draws=draws, out_dir=path.parent, on_generation=on_generation,
-                               resume=resume)
+            settings = dict(seed=seed, particles=particles, populations=populations, trial_pupils=pupils, draws=draws,
+                            out_dir=path.parent, on_generation=on_generation, resume=resume)
+            out = (refit_route_group(post, spec, only, ex, **settings) if only
+                   else refit_trials(post, db, spec, ex, **settings))
     except ValueError as err:
         fail(InputError(path, None, str(err)))
     write_netcdf_atomic(out, path)
-    console.print(f"{path}: trial stage re-fitted ({out.attrs['trial_simulations']} simulations in "
-                  f"{out.attrs['trial_runtime_s']:.0f} s, effective sample size {out.attrs['effective_sample_size']})",
-                  highlight=False, markup=False)
+    run = json.loads(out.attrs["trial_group_refits_json"])[-1] if only else {
+        "simulations": out.attrs["trial_simulations"], "runtime_s": out.attrs["trial_runtime_s"]}
+    console.print(f"{path}: {what} re-fitted ({run['simulations']} simulations in {run['runtime_s']:.0f} s, "
+                  f"effective sample size {out.attrs['effective_sample_size']})", highlight=False, markup=False)
 
 
 @calibrate_app.command("report")
