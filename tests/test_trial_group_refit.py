@@ -1,0 +1,71 @@
+"""Re-fitting one group of trial routes: the rest of each particle and the full stage's record kept as stored."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import xarray as xr
+from actlocally.calibration.posterior import POSTERIORS_DIR, parameter_names
+from actlocally.calibration.targets import load_targets
+from actlocally.calibration.trial_group_refit import route_group
+from actlocally.calibration.trial_run import _scenario, design_values
+from actlocally.calibration.trial_spec import load_trial
+from actlocally.experiments.cli import app
+from actlocally.model.interventions.parameters import split_overrides
+from typer.testing import CliRunner
+
+BREAKFAST = ("learning.breakfast_settled_ks1", "learning.breakfast_settled_ks2", "learning.breakfast_climate",
+             "learning.breakfast_climate_ks2_ratio", "breakfast_club.enrol_ratio_older")
+
+
+def test_a_group_is_every_route_its_trials_share_and_every_trial_anchoring_them():
+    targets = load_targets("bradford")
+    assert route_group(targets, ["breakfast_in_the_classroom"]) == (BREAKFAST, ("magic_breakfast",
+                                                                               "breakfast_in_the_classroom"))
+    routes, trials = route_group(targets, ["vision_for_baltimore"])
+    assert routes == ("learning.penalty_vision",) and trials == ("vision_for_baltimore",)
+
+
+def test_a_specs_arm_settings_win_over_a_posteriors_draw_of_the_same_field():
+    """Breakfast in the classroom's cafeteria arm keeps the enrolment the paper's participation gave it."""
+    from actlocally.calibration.trial_run import TrialTask
+
+    spec = load_trial("breakfast_in_the_classroom")
+    sc = _scenario(TrialTask(spec, "keighley_central", 1, 0, 800), ["Keighley Central primary 1"], ["Keighley Central primary 2"])
+    pinned = design_values(spec, sc)
+    assert pinned["control.enrol_ratio_older"] == 1.0 and pinned["control.p_enrol"] == 0.52
+    _, arms = split_overrides({"breakfast_club.enrol_ratio_older": 0.3, "breakfast_club.p_enrol": 0.2, **pinned},
+                              sc.intervention_params)
+    control = next(a for a in arms if a.label == "control")
+    assert control.enrol_ratio_older == 1.0 and control.p_enrol == 0.52
+    paired = _scenario(TrialTask(spec, "keighley_central", 1, 0, 800), [], ["Keighley Central primary 2"])  # no treatment arm to set
+    assert not any(k.startswith("treatment.") for k in design_values(spec, paired))
+
+
+def test_calibrate_trials_only_refits_one_group_and_keeps_the_rest(tmp_path):
+    for suffix in (".nc", ".db"):
+        shutil.copy(POSTERIORS_DIR / f"bradford{suffix}", tmp_path / f"bradford{suffix}")
+    path = tmp_path / "bradford.nc"
+    with xr.open_dataset(path) as ds:
+        stored = ds.load()
+    before = path.read_bytes()
+    res = CliRunner().invoke(app, ["calibrate", "trials", str(path), "--only", "no_such_trial", "--workers", "0"])
+    assert res.exit_code == 2 and "no_such_trial" in res.output and "Traceback" not in res.output
+    assert path.read_bytes() == before
+    res = CliRunner().invoke(app, ["calibrate", "trials", str(path), "--only", "magic_breakfast", "--particles", "5",
+                                   "--populations", "1", "--pupils", "800", "--workers", "0", "--draws", "0"])
+    assert res.exit_code == 0, res.output
+    with xr.open_dataset(path) as out:
+        out = out.load()
+    assert out.sizes["particle"] == 5 and set(BREAKFAST) <= set(parameter_names(out))
+    kept = [n for n in parameter_names(stored) if n not in BREAKFAST]
+    table = np.column_stack([stored[n].values for n in kept])
+    assert all((table == np.array([out[n].values[i] for n in kept])).all(axis=1).any() for i in range(5))
+    assert out.sizes["trial_generation"] == stored.sizes["trial_generation"]
+    assert out.attrs["trial_simulations"] == stored.attrs["trial_simulations"]
+    assert out.attrs["trial_parameters"].split()[-1] == "breakfast_club.enrol_ratio_older"
+    (record,) = json.loads(out.attrs["trial_group_refits_json"])
+    assert record["trials"] == ["magic_breakfast", "breakfast_in_the_classroom"] and record["particles"] == 5
+    assert (tmp_path / "bradford.magic_breakfast.trials.db").is_file()
