@@ -33,14 +33,16 @@ def test_a_specs_arm_settings_win_over_a_posteriors_draw_of_the_same_field():
     from actlocally.calibration.trial_run import TrialTask
 
     spec = load_trial("breakfast_in_the_classroom")
-    sc = _scenario(TrialTask(spec, "keighley_central", 1, 0, 800), ["Keighley Central primary 1"], ["Keighley Central primary 2"])
+    task = TrialTask(spec, "keighley_central", 1, 0, 800)
+    one, two = "Keighley Central primary 1", "Keighley Central primary 2"
+    sc = _scenario(task, [one], [two])
     pinned = design_values(spec, sc)
     assert pinned["control.enrol_ratio_older"] == 1.0 and pinned["control.p_enrol"] == 0.52
     _, arms = split_overrides({"breakfast_club.enrol_ratio_older": 0.3, "breakfast_club.p_enrol": 0.2, **pinned},
                               sc.intervention_params)
     control = next(a for a in arms if a.label == "control")
     assert control.enrol_ratio_older == 1.0 and control.p_enrol == 0.52
-    paired = _scenario(TrialTask(spec, "keighley_central", 1, 0, 800), [], ["Keighley Central primary 2"])  # no treatment arm to set
+    paired = _scenario(task, [], [two])  # the paired world: no treatment arm to set
     assert not any(k.startswith("treatment.") for k in design_values(spec, paired))
 
 
