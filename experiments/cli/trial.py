@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,8 +26,8 @@ def trial(
     split: Annotated[bool, typer.Option(help="for a pre-post design: also split the estimate into the same pupils' "
                                         "change without the treatment and its own part (split.csv)")] = False,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="NAME=VALUE: a model parameter set in every replicate, over the posterior's draw (e.g. "
-        "attendance.disengagement_days=60); repeatable")] = None,
+        "--set", help="NAME=VALUE: a model or intervention parameter set in every replicate, over the posterior's "
+        "draw (e.g. attendance.disengagement_days=60, breakfast_club.enrol_ratio_older=0.5); repeatable")] = None,
 ) -> None:
     """Replicate a published trial (allocation, arms, outcome, analysis) and set the model against the paper."""
     import pandas as pd
@@ -75,10 +76,14 @@ def trial(
 
 
 def parse_settings(items: list[str]) -> dict[str, float]:
-    """`--set NAME=VALUE` options as {name: value}: each a model parameter (model/parameters.toml) with a finite
-    value inside its prior (or 0, which switches a term off), each named once; else an InputError naming it."""
-    from actlocally.model.params import DEFAULTS
+    """`--set NAME=VALUE` options as {name: value}: each a model parameter (model/parameters.toml) or an
+    intervention's (`breakfast_club.enrol_ratio_older`) with a finite value inside its prior (or 0, which switches a
+    model term off), each named once; else an InputError naming it. A field the trial's spec sets on an arm keeps the
+    spec's value (`trial_run.design_values`)."""
+    from actlocally.model.interventions.parameters import known_rows, registered_rows
     from actlocally.model.scenario import check_in_prior
+
+    rows, interventions = known_rows(), registered_rows()
 
     out: dict[str, float] = {}
     for item in items:
@@ -87,15 +92,21 @@ def parse_settings(items: list[str]) -> dict[str, float]:
         field = f"--set {name or item}"
         if not sep or not name:
             raise InputError("command line", field, "expected NAME=VALUE, e.g. attendance.disengagement_days=60")
-        if name not in DEFAULTS.rows:
-            raise InputError("command line", field, "not a model parameter (see `actlocally params` or "
-                                          "model/parameters.toml)")
+        if name not in rows:
+            raise InputError("command line", field, "not a model or intervention parameter (see `actlocally "
+                                          "params` or model/parameters.toml)")
         if name in out:
             raise InputError("command line", field, "set twice")
         try:
             value = float(text)
         except ValueError:
             raise InputError("command line", field, f"{text!r} is not a number") from None
-        check_in_prior(name, value, "command line", field)
+        if name in interventions:
+            lo, hi = interventions[name].prior
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise InputError("command line", field, f"{value!r} is outside the prior range [{lo:g}, {hi:g}] of "
+                                 f"{name} ({interventions[name].unit})")
+        else:
+            check_in_prior(name, value, "command line", field)
         out[name] = value
     return out

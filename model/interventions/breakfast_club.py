@@ -33,7 +33,8 @@ class BreakfastClub(Intervention):
             source="assumption: older pupils may come to a before-school club less (the DfE/ICF 2017 evaluation of "
                    "clubs in high-deprivation schools reports club attendance by year group, its §5.3, figures not "
                    "in FACTS; secondary pupils were the fewest steady attenders, 5% vs 20% in primaries); default 1 "
-                   "(no gradient: the stored posteriors were fitted without one), a setting to sweep or set")
+                   "(no gradient); a Magic Breakfast route, fitted in the trial stage (KS1 +2 months, KS2 none, with "
+                   "breakfast in the classroom's in-class arm reaching every year group alike)")
         p_attend_per_day: float = param(0.8, prior=(0.5, 0.95), unit="probability per school day", ge=0, le=1,
                                         source="assumption (no published uptake share, FACTS §5)")
         cost_gbp_per_place_year: float = param(180.0, prior=(110.0, 400.0), unit="GBP per place per year", ge=0,
