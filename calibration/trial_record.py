@@ -12,6 +12,7 @@ fitted model comes, without running anything.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class TrialStage:
     effective_sample_size: float = float("nan")  # of the last generation
     fits: tuple[TrialFit, ...] = ()
     problem: str = ""
+    refits: tuple[str, ...] = ()  # one clause per later refit of a group of routes (`trial_group_refit.py`)
 
     def fitted_trials(self) -> set[str]:
         """Names of the trial specs with at least one outcome in the trial stage's distance."""
@@ -69,7 +71,18 @@ class TrialStage:
         carried = "carried from" if self.how == "carried" else "fitted in"
         return (f"intervention routes {carried} {self.area}'s trial stage: ABC-SMC on {n} published trial outcomes "
                 f"({self.generations} generations x {self.particles} particles at {self.pupils:,} pupils, effective "
-                f"sample size {self.effective_sample_size:.0f}); {k} of {n} inside the fitted model's 90% range")
+                f"sample size {self.effective_sample_size:.0f}){''.join(f'; then {r}' for r in self.refits)}; "
+                f"{k} of {n} inside the fitted model's 90% range")
+
+
+def _refits(post: xr.Dataset) -> tuple[str, ...]:
+    """One clause per group refit in the posterior's record (`trial_group_refits_json`)."""
+    out = []
+    for r in json.loads(str(post.attrs.get("trial_group_refits_json", "[]"))):
+        gens = r.get("generations") or [{}]
+        out.append(f"the routes of {' and '.join(r['trials'])} re-fitted alone ({len(gens)} generations x "
+                   f"{r['particles']} particles, effective sample size {gens[-1].get('effective_sample_size', 0):.0f})")
+    return tuple(out)
 
 
 def _fits(post: xr.Dataset) -> tuple[TrialFit, ...]:
@@ -96,7 +109,7 @@ def _fitted_record(post: xr.Dataset, how: str) -> TrialStage:
                       generations=int(post.sizes.get("trial_generation", 0)),
                       particles=int(post.attrs.get("trial_particles", 0)),
                       pupils=int(post.attrs.get("trial_pupils", 0)),
-                      effective_sample_size=float(ess[-1]), fits=_fits(post))
+                      effective_sample_size=float(ess[-1]), fits=_fits(post), refits=_refits(post))
 
 
 def trial_stage(posterior: xr.Dataset, posteriors_dir: Path | None = None) -> TrialStage:

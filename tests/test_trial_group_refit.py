@@ -10,6 +10,7 @@ import xarray as xr
 from actlocally.calibration.posterior import POSTERIORS_DIR, parameter_names
 from actlocally.calibration.targets import load_targets
 from actlocally.calibration.trial_group_refit import route_group
+from actlocally.calibration.trial_record import trial_stage
 from actlocally.calibration.trial_run import _scenario, design_values
 from actlocally.calibration.trial_spec import load_trial
 from actlocally.experiments.cli import app
@@ -71,3 +72,5 @@ def test_calibrate_trials_only_refits_one_group_and_keeps_the_rest(tmp_path):
     (record,) = json.loads(out.attrs["trial_group_refits_json"])
     assert record["trials"] == ["magic_breakfast", "breakfast_in_the_classroom"] and record["particles"] == 5
     assert (tmp_path / "bradford.magic_breakfast.trials.db").is_file()
+    assert "magic_breakfast and breakfast_in_the_classroom re-fitted alone (1 generations x 5" in trial_stage(
+        out).describe()
