@@ -170,7 +170,6 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
     db = trial_history(out_dir, name)
     settings = _run_settings(simulator, fitted, particles)
     start = time.perf_counter()
-    report = None if on_generation is None else (lambda g: on_generation({**g, "stage": "trials"}))
     groups = route_groups((split_name(name)[0] for name in fitted), ranges) or [list(ranges)]
     earlier = 0.0  # seconds the kept run took before this one
     if resume:
@@ -179,16 +178,27 @@ def fit_trials(posterior: xr.Dataset, targets: TargetsFile, area: str, executor:
         noise = replicate_noise(simulator, executor)
         scales = {k: float(np.hypot(t.sd, noise[k])) for k, t in fitted.items()}
         db.unlink(missing_ok=True)
+
+    def keep_record() -> float:
+        """Write the run's settings and seconds so far beside its history: after every generation, so a run
+        stopped between generations is resumed with the seconds it had spent."""
+        seconds = earlier + time.perf_counter() - start
         with atomic_path(db.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps({"settings": settings, "noise": noise, "scales": scales}, indent=1))
+            tmp.write_text(json.dumps({"settings": settings, "noise": noise, "scales": scales,
+                                       "runtime_s": round(seconds, 1)}, indent=1))
+        return seconds
+
+    def report(g: dict) -> None:
+        keep_record()
+        if on_generation is not None:
+            on_generation({**g, "stage": "trials"})
+
+    keep_record()
     history = run_smc(simulator, list(ranges), groups, fitted, particles, populations, executor, db,
                       report, scales, KERNEL_WIDTH, resume=resume)
     df, wt = history.get_distribution(m=0, t=history.max_t)
     gens = _generations(history)
-    seconds = earlier + time.perf_counter() - start
-    with atomic_path(db.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps({"settings": settings, "noise": noise, "scales": scales, "runtime_s": seconds},
-                                  indent=1))
+    seconds = keep_record()
     out = _combined(posterior, simulator, df, np.asarray(wt, float), gens, ranges, seconds, particles, trial_pupils,
                     [n for g in groups for n in g])
     out.attrs.update(trial_kernel_width=KERNEL_WIDTH, trial_kernel_groups=" | ".join(" ".join(g) for g in groups),

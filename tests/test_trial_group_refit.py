@@ -75,3 +75,32 @@ def test_calibrate_trials_only_refits_one_group_and_keeps_the_rest(tmp_path):
     assert (tmp_path / "bradford.magic_breakfast.trials.db").is_file()
     assert "magic_breakfast and breakfast_in_the_classroom re-fitted alone (1 generations x 5" in trial_stage(
         out).describe()
+
+
+def test_a_refit_stopped_between_generations_keeps_its_seconds_and_resumes(tmp_path):
+    """The history's settings file is rewritten after every generation, so a resumed run's record counts the
+    seconds spent before the stop (a run stopped early used to leave none)."""
+    from actlocally.calibration.trial_group_refit import refit_route_group
+    from actlocally.runtime.executor import Executor
+
+    for suffix in (".nc", ".db"):
+        shutil.copy(POSTERIORS_DIR / f"bradford{suffix}", tmp_path / f"bradford{suffix}")
+    with xr.open_dataset(tmp_path / "bradford.nc") as ds:
+        stored = ds.load()
+
+    def stop(g: dict) -> None:
+        raise KeyboardInterrupt
+
+    settings = dict(seed=3, particles=5, trial_pupils=800, draws=0, out_dir=tmp_path)
+    with Executor(0) as ex:
+        try:
+            refit_route_group(stored, load_targets("bradford"), ["vision_for_baltimore"], ex, populations=2,
+                              on_generation=stop, **settings)
+        except KeyboardInterrupt:
+            pass
+        kept = json.loads((tmp_path / "bradford.vision_for_baltimore.trials.json").read_text())["runtime_s"]
+        assert kept > 0
+        out = refit_route_group(stored, load_targets("bradford"), ["vision_for_baltimore"], ex, populations=1,
+                                resume=True, **settings)
+    (record,) = json.loads(out.attrs["trial_group_refits_json"])[-1:]
+    assert [g["t"] for g in record["generations"]] == [0, 1] and record["runtime_s"] > kept
