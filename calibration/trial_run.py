@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from actlocally.model.interventions.parameters import declared_fields
 from actlocally.model.interventions.registry import REGISTRY
 from actlocally.model.interventions.targeting import select_schools
 from actlocally.model.locality import LocalityModel
@@ -112,9 +113,8 @@ def design_values(spec: TrialSpec, scenario: Scenario) -> dict[str, float]:
     arms = {p.label for p in scenario.intervention_params}
     for label, table in (("treatment", spec.treatment), ("control", spec.control)):
         if table and label in arms:
-            fields = REGISTRY[table["type"]].Params.model_fields
-            out.update({f"{label}.{k}": float(v) for k, v in table.items()
-                        if k in fields and "prior" in (fields[k].json_schema_extra or {})})
+            declared = declared_fields(REGISTRY[table["type"]].Params)
+            out.update({f"{label}.{k}": float(v) for k, v in table.items() if k in declared})
     return out
 
 

@@ -102,5 +102,5 @@ def test_a_refit_stopped_between_generations_keeps_its_seconds_and_resumes(tmp_p
         assert kept > 0
         out = refit_route_group(stored, load_targets("bradford"), ["vision_for_baltimore"], ex, populations=1,
                                 resume=True, **settings)
-    (record,) = json.loads(out.attrs["trial_group_refits_json"])[-1:]
+    record = json.loads(out.attrs["trial_group_refits_json"])[-1]
     assert [g["t"] for g in record["generations"]] == [0, 1] and record["runtime_s"] > kept

@@ -52,16 +52,20 @@ def test_settings_override_each_replicates_posterior_draw():
     assert all(t.parameters == (("attendance.disengagement_days", 60.0),) for t in alone)
 
 
+def run_with_setting(out, spec: str, name: str, value: str) -> xr.Dataset:
+    """A small trial (2 replicates, 4,000 pupils) with one `--set`; its trial.nc, loaded."""
+    result = CliRunner().invoke(app, ["trial", spec, "--area", AREA, "--replicates", "2", "--pupils", "4000",
+                                      "--workers", "0", "--out", str(out), "--set", f"{name}={value}"])
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out / "trials" / spec / "trial.nc") as ds:
+        return ds.load()
+
+
 def test_a_set_route_reaches_the_trial_and_is_recorded(tmp_path):
     """Place2Be's pre-post attendance change is lower with a lingering penalty (same pupils' luck: same seed)."""
     runs = {}
     for days in ("0", "90"):
-        out = tmp_path / days
-        result = CliRunner().invoke(app, ["trial", "place2be_counselling", "--area", AREA, "--replicates", "2",
-                                          "--pupils", "4000", "--workers", "0", "--out", str(out),
-                                          "--set", f"attendance.disengagement_days={days}"])
-        assert result.exit_code == 0, result.output
-        ds = xr.open_dataset(out / "trials" / "place2be_counselling" / "trial.nc")
+        ds = run_with_setting(tmp_path / days, "place2be_counselling", "attendance.disengagement_days", days)
         assert json.loads(ds.attrs["settings_json"]) == {"attendance.disengagement_days": float(days)}
         runs[days] = ds["estimate"].sel(outcome="attendance_change").values
     assert np.all(np.isfinite(runs["0"])) and runs["90"].mean() < runs["0"].mean()
@@ -70,14 +74,7 @@ def test_a_set_route_reaches_the_trial_and_is_recorded(tmp_path):
 def test_an_intervention_setting_reaches_its_arm_and_only_the_pupils_it_names(tmp_path):
     """Magic Breakfast with Years 3+ enrolling at 0.3 of the younger pupils' rate: Year 6's effect falls, Year 2's
     (same enrolment draws) stays within 1% (it moves only through what pupils share: mixed classes, queues)."""
-    paired = {}
-    for ratio in ("1", "0.3"):
-        out = tmp_path / ratio
-        result = CliRunner().invoke(app, ["trial", "magic_breakfast", "--area", AREA, "--replicates", "2",
-                                          "--pupils", "4000", "--workers", "0", "--out", str(out),
-                                          "--set", f"breakfast_club.enrol_ratio_older={ratio}"])
-        assert result.exit_code == 0, result.output
-        with xr.open_dataset(out / "trials" / "magic_breakfast" / "trial.nc") as ds:
-            paired[ratio] = ds["paired"].load()
+    paired = {ratio: run_with_setting(tmp_path / ratio, "magic_breakfast", "breakfast_club.enrol_ratio_older",
+                                      ratio)["paired"] for ratio in ("1", "0.3")}
     ks1, ks2 = ({r: paired[r].sel(outcome=o).values for r in paired} for o in ("ks1_attainment", "ks2_attainment"))
     assert np.allclose(ks1["1"], ks1["0.3"], rtol=0.01) and (ks2["0.3"] < ks2["1"]).all()

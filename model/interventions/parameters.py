@@ -22,10 +22,11 @@ from .base import REGISTRY, InterventionParams
 MODEL_GROUPS = frozenset(k.split(".")[0] for k in DEFAULTS.rows)
 
 
-def declared_fields(params: InterventionParams) -> dict[str, dict]:
-    """The fields of an intervention's parameters that carry a prior, unit and source: {field: schema extra}."""
+def declared_fields(params: InterventionParams | type[InterventionParams]) -> dict[str, dict]:
+    """The fields of an intervention's parameters (an instance or its class) that carry a prior, unit and source:
+    {field: schema extra}."""
     out = {}
-    for name, field in type(params).model_fields.items():
+    for name, field in (params if isinstance(params, type) else type(params)).model_fields.items():
         extra = field.json_schema_extra
         if isinstance(extra, dict) and "prior" in extra:
             out[name] = extra
@@ -101,12 +102,10 @@ def registered_rows() -> dict[str, Param]:
 
     rows = {}
     for type_name, cls in REGISTRY.items():
-        for name, field in cls.Params.model_fields.items():
-            extra = field.json_schema_extra
-            if isinstance(extra, dict) and "prior" in extra:
-                rows[f"{type_name}.{name}"] = Param.model_construct(
-                    value=float(field.default), prior=tuple(map(float, extra["prior"])), unit=extra["unit"],
-                    source=extra["source"], calibrate=False, doc="")
+        for name, extra in declared_fields(cls.Params).items():
+            rows[f"{type_name}.{name}"] = Param.model_construct(
+                value=float(cls.Params.model_fields[name].default), prior=tuple(map(float, extra["prior"])),
+                unit=extra["unit"], source=extra["source"], calibrate=False, doc="")
     return rows
 
 
