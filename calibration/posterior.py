@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import xarray as xr
 from actlocally.model.errors import InputError
-from actlocally.model.interventions.parameters import known_rows
+from actlocally.model.interventions.parameters import known_rows, yield_to_scenario
 from actlocally.model.rng import stable_hash
 
 POSTERIORS_DIR = Path(__file__).resolve().parent / "posteriors"
@@ -137,6 +137,12 @@ def draw(posterior: xr.Dataset, seed: int, replicate: int) -> dict[str, float]:
     w = posterior["weight"].values
     i = int(rng.choice(w.size, p=w / w.sum()))
     return {name: float(posterior[name].values[i]) for name in parameter_names(posterior)}
+
+
+def scenario_draw(posterior: xr.Dataset, seed: int, replicate: int, scenario) -> dict[str, float]:
+    """`draw` for one scenario's run: the values the scenario sets itself (its `[parameters]`, the fields written
+    in its intervention tables) are left out, so they win over the draw (`yield_to_scenario`)."""
+    return yield_to_scenario(draw(posterior, seed, replicate), scenario.parameters, scenario.intervention_params)
 
 
 def posterior_id(posterior: xr.Dataset) -> str:

@@ -17,7 +17,7 @@ from typing import Annotated
 import actlocally
 import numpy as np
 import xarray as xr
-from actlocally.calibration.posterior import draw, has_posterior, load_posterior, posterior_id
+from actlocally.calibration.posterior import draw, has_posterior, load_posterior, posterior_id, scenario_draw
 from actlocally.model.area import read_toml
 from actlocally.model.errors import InputError, from_validation_error
 from actlocally.model.locality import LocalityModel
@@ -193,7 +193,7 @@ def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
         # the model's code is in `scenario_inputs` (a hash of its files): a new release alone reruns nothing
         key = fingerprint(scenario_inputs(sc, seed=plan.seed, pupils=plan.pupils, code=code),
                           posterior_id(post) if post is not None else None)
-        draws = {r: _draw(post, plan.seed, r) for r in range(plan.replicates)}
+        draws = {r: _draw(post, plan.seed, r, sc) for r in range(plan.replicates)}
         run_keys = {r: fingerprint(key, r, draws[r]) for r in draws}
         done = store.prepare(name, key, run_keys)
         report.add(store.report)
@@ -214,9 +214,10 @@ def run_comparison(plan: Plan, executor: Executor, out_dir: Path,
     return assemble(plan, store)
 
 
-def _draw(posterior: xr.Dataset | None, seed: int, replicate: int) -> tuple[tuple[str, float], ...]:
-    """Replicate r's parameters from the area's posterior (the same for every scenario of the area)."""
-    return () if posterior is None else tuple(sorted(draw(posterior, seed, replicate).items()))
+def _draw(posterior: xr.Dataset | None, seed: int, replicate: int, sc: Scenario) -> tuple[tuple[str, float], ...]:
+    """Replicate r's parameters from the area's posterior (the same draw for every scenario of the area), less the
+    values this scenario sets itself (`scenario_draw`)."""
+    return () if posterior is None else tuple(sorted(scenario_draw(posterior, seed, replicate, sc).items()))
 
 
 def attach_posteriors(plan: Plan, choice: str | None = "auto") -> Plan:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xarray as xr
-from actlocally.calibration.posterior import draw, posterior_id
+from actlocally.calibration.posterior import posterior_id, scenario_draw
 from actlocally.model.locality import LocalityModel
 from actlocally.model.scenario import Scenario, load_scenario
 
@@ -54,7 +54,8 @@ def run_scenario(scenario: Scenario | str | Path, *, seed: int | None = None, re
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     seed = sc.seed if seed is None else seed
-    tasks = [ReplicateTask(sc, seed, r, pupils, draw(posterior, seed, r) if posterior is not None else None)
+    tasks = [ReplicateTask(sc, seed, r, pupils,
+                           scenario_draw(posterior, seed, r, sc) if posterior is not None else None)
              for r in range(replicates)]
     if executor is None:
         done = [run_replicate(t.scenario, t.seed, t.replicate, t.pupils, on_day, t.parameters) for t in tasks]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from actlocally.calibration.posterior import draw, posterior_id
+from actlocally.calibration.posterior import posterior_id, scenario_draw
 from actlocally.model.locality import LocalityModel
 from actlocally.model.partition import VARYING_SHARES
 from actlocally.model.scenario import Scenario
@@ -70,7 +70,7 @@ def run_partitioned(scenario: Scenario, *, seed: int | None = None, replicates: 
     """
     seed = scenario.seed if seed is None else seed
     runs = locality_runs(scenario, seed)
-    draws = [draw(posterior, seed, r) if posterior is not None else None for r in range(replicates)]
+    draws = [scenario_draw(posterior, seed, r, scenario) if posterior is not None else None for r in range(replicates)]
     tasks = [LocalityTask(run, r, draws[r]) for r in range(replicates) for run in runs]
     order = sorted(range(len(tasks)), key=lambda k: (-tasks[k].run.locality.pupils, k))  # largest first
     done: list[xr.Dataset | None] = [None] * len(tasks)

@@ -92,6 +92,31 @@ def split_overrides(overrides: Mapping[str, float], interventions: list[Interven
     return model_part, out
 
 
+def yield_to_scenario(draw: Mapping[str, float], parameters: Mapping[str, float],
+                      interventions: list[InterventionParams]) -> dict[str, float]:
+    """A posterior draw without the values the scenario sets itself: its `[parameters]` and the fields written in
+    its intervention tables win over the draw (a strategist's "what if older pupils came as often" must not be
+    replaced, silently, by the fitted value).
+
+    A draw named by type (`breakfast_club.enrol_ratio_older`) still reaches the interventions of that type that do
+    not set the field, by their labels (unique within a scenario).
+    """
+    out: dict[str, float] = {}
+    for name, value in draw.items():
+        if name in parameters:
+            continue
+        head, _, field = name.partition(".")
+        same = [p for p in interventions if p.type == head and field in declared_fields(p)]
+        own = [field in p.model_fields_set or f"{label_of(p)}.{field}" in parameters for p in same]
+        if not any(own):
+            out[name] = value
+            continue
+        for p, fixed in zip(same, own, strict=True):
+            if not fixed:
+                out[f"{label_of(p)}.{field}"] = value
+    return out
+
+
 def registered_rows() -> dict[str, Param]:
     """One row per declared field of every registered intervention type, named `<type>.<field>` at its default.
 
