@@ -37,10 +37,11 @@ TRIAL_ROUTES: dict[str, tuple[str, ...]] = {
     "vision_for_baltimore": ("learning.penalty_vision",),  # what glasses remove
     # an hour with a trained tutor, out of lessons, every session held (the Toolkit's trials)
     "eef_small_group_tuition": ("tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary"),
-    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth (its
-    # estimate is that ratio times the hours' worth, so it moves with the Toolkit's routes too)
-    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio", "tutoring.z_per_hour_primary",
-                                    "tutoring.z_per_hour_secondary"),
+    # NTP's school-led delivery on top of those hours: what an hour with the school's own staff is worth, in primary
+    # and (as a factor on it) secondary (its estimate is that ratio times the hours' worth, so it moves with the
+    # Toolkit's routes too)
+    "national_tutoring_programme": ("tutoring.school_staff_hour_ratio", "tutoring.school_staff_secondary_factor",
+                                    "tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary"),
     "parent_attendance_nudges": ("parental_engagement.engagement_per_mailing",),
 }
 TRIAL_PARAMETERS: tuple[str, ...] = (*dict.fromkeys(p for ps in TRIAL_ROUTES.values() for p in ps),

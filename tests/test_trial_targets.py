@@ -190,7 +190,7 @@ def test_trial_routes_are_grouped_so_no_two_kernels_share_a_route():
                        "breakfast_club.enrol_ratio_older"],
                       ["learning.penalty_vision"],
                       ["tutoring.z_per_hour_primary", "tutoring.z_per_hour_secondary",
-                       "tutoring.school_staff_hour_ratio"]]
+                       "tutoring.school_staff_hour_ratio", "tutoring.school_staff_secondary_factor"]]
     assert route_groups(["no_such_trial"], TRIAL_PARAMETERS) == []
     only = route_groups(["magic_breakfast"], ["learning.breakfast_climate"])  # routes outside the fit are left out
     assert only == [["learning.breakfast_climate"]]

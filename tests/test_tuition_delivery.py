@@ -81,3 +81,20 @@ def test_the_trial_specs_state_their_delivery():
     ntp, eef = load_trial("national_tutoring_programme").treatment, load_trial("eef_small_group_tuition").treatment
     assert (ntp["tutor"], ntp["in_lesson_time"]) == ("school_staff", True) and ntp["share_delivered"] < 1
     assert (eef["tutor"], eef["in_lesson_time"], eef["share_delivered"]) == ("trained", False, 1.0)
+
+
+def test_a_secondary_schools_own_staff_hour_is_the_primary_ratio_times_the_phase_factor():
+    from types import SimpleNamespace
+
+    a = SimpleNamespace(z_per_hour_primary=0.03, z_per_hour_secondary=0.015, group_size_exponent=0.3,
+                        saturation_hours=30.0, school_staff_hour_ratio=0.4, school_staff_secondary_factor=2.0)
+    hours, before, size = np.full(4, 1.0), np.full(4, 5.0), np.full(4, 4.0)
+    secondary = np.array([False, False, True, True])
+    staff = np.array([False, True, False, True])
+    from actlocally.model.mechanisms.tuition import tuition_gain
+
+    g = tuition_gain(a, hours, before, size, secondary, staff)
+    assert g[1] == pytest.approx(0.4 * g[0])  # primary: the ratio alone
+    assert g[3] == pytest.approx(0.4 * 2.0 * g[2])  # secondary: the ratio times the factor
+    a.school_staff_secondary_factor = 1.0
+    assert tuition_gain(a, hours, before, size, secondary, staff)[3] == pytest.approx(0.4 * g[2])

@@ -10,7 +10,10 @@ with group size (`size ** -group_size_exponent`) and with the hours already rece
 
 more hours, more effect, each extra hour worth a little less (FACTS §11 [V10]: NTP effects grew with hours, best
 above ~20). The delivery route: an hour with the school's own staff is worth `school_staff_hour_ratio` of a trained
-tutor's hour (the Toolkit's trials used trained tutors; the National Tutoring Programme was mostly school-led), and an
+tutor's hour (the Toolkit's trials used trained tutors; the National Tutoring Programme was mostly school-led), times
+`school_staff_secondary_factor` in secondary schools (who tutors differs by phase: a secondary's own tutors are more
+often subject teachers, a primary's more often teaching assistants; without it the model's NTP effect at KS4 is tied
+to half its KS2, the Toolkit's primary-to-secondary ratio, where NTP found about the same in both), and an
 hour in lesson time displaces an hour of class learning: the learning mechanism's own difference between a day
 attended and a day missed (`learning_row`, at the pupil's efficiency today) over `lesson_hours_per_day`.
 Simplified: one attainment dimension (the evidence is mostly maths and English), a session missed is not made up.
@@ -52,7 +55,8 @@ def tuition_gain(a: TuitionArgs, hours: np.ndarray, hours_before: np.ndarray, gr
                  secondary: np.ndarray, school_staff: np.ndarray | bool = False) -> np.ndarray:
     """The z gained from `hours` of tuition today by pupils who had `hours_before` this year (the dose curve above)."""
     rate = np.where(secondary, a.z_per_hour_secondary, a.z_per_hour_primary) * group_size ** -a.group_size_exponent
-    rate = rate * np.where(school_staff, a.school_staff_hour_ratio, 1.0)
+    staff = a.school_staff_hour_ratio * np.where(secondary, a.school_staff_secondary_factor, 1.0)
+    rate = rate * np.where(school_staff, staff, 1.0)
     s = a.saturation_hours
     return rate * s * (np.exp(-hours_before / s) - np.exp(-(hours_before + hours) / s))
 
