@@ -3,11 +3,13 @@ tutor out of lessons for the same booking, by the size the mechanism says; pupil
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from actlocally.calibration.trial_spec import load_trial
 from actlocally.model.locality import LocalityModel
-from actlocally.model.mechanisms.tuition import tuition_args
+from actlocally.model.mechanisms.tuition import tuition_args, tuition_gain
 
 PUPILS = 2000
 COURSE = {"type": "tuition", "year_groups": [6, 11], "attainment_below_z": 0.5, "sessions": 20,
@@ -84,15 +86,11 @@ def test_the_trial_specs_state_their_delivery():
 
 
 def test_a_secondary_schools_own_staff_hour_is_the_primary_ratio_times_the_phase_factor():
-    from types import SimpleNamespace
-
     a = SimpleNamespace(z_per_hour_primary=0.03, z_per_hour_secondary=0.015, group_size_exponent=0.3,
                         saturation_hours=30.0, school_staff_hour_ratio=0.4, school_staff_secondary_factor=2.0)
     hours, before, size = np.full(4, 1.0), np.full(4, 5.0), np.full(4, 4.0)
     secondary = np.array([False, False, True, True])
     staff = np.array([False, True, False, True])
-    from actlocally.model.mechanisms.tuition import tuition_gain
-
     g = tuition_gain(a, hours, before, size, secondary, staff)
     assert g[1] == pytest.approx(0.4 * g[0])  # primary: the ratio alone
     assert g[3] == pytest.approx(0.4 * 2.0 * g[2])  # secondary: the ratio times the factor
