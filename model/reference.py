@@ -31,6 +31,7 @@ from .mechanisms.hunger import hunger_args, hunger_row
 from .mechanisms.learning import class_club_share, learning_args, learning_row
 from .mechanisms.neighbourhood import MIN_YEAR_GROUP, exposure_row, neighbourhood_args
 from .mechanisms.wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
+from .rng import uniform
 from .state import IN_SUPPORT
 
 # Each rule as plain Python, in `MECHANISMS` order (the compiled `uniform` and `bernoulli_logit` they call are the
@@ -53,15 +54,15 @@ def step_families(model: LocalityModel, day: int, food, wb, referrals: dict[str,
     for fam in model.family_agents:
         f, hub = fam.row, fam.hub_school
         insecure, fam.secure_until, fam.food_status, fam.food_until, to_food = food_rule(
-            food, day, f, fam.food_insecure, fam.secure_until, fam.food_status, fam.food_until,
-            schools.food_seek_mult[hub] if hub >= 0 else 1.0, fam.food_onset)
+            food, day, f, uniform(food.key, day, f, 0), fam.food_insecure, fam.secure_until, fam.food_status,
+            fam.food_until, schools.food_seek_mult[hub] if hub >= 0 else 1.0, fam.food_onset)
         fam.food_insecure = insecure
         if to_food:
             referrals["family_food"].append(f)
         before[f] = fam.parent_depressed
         (fam.parent_depressed, fam.parent_status, fam.parent_until, fam.help_status, fam.help_until, to_therapy,
-         to_help) = parent_rule(wb, food, day, f, before[f], insecure, fam.parent_status, fam.parent_until,
-                                fam.help_status, fam.help_until,
+         to_help) = parent_rule(wb, food, day, f, uniform(wb.parent_key, day, f, 0), before[f], insecure,
+                                fam.parent_status, fam.parent_until, fam.help_status, fam.help_until,
                                 schools.hub_referral_mult[hub] if hub >= 0 else 1.0, fam.parent_onset)
         if to_therapy:
             referrals["parent_mh"].append(f)
@@ -86,20 +87,20 @@ def step_children(model: LocalityModel, day: int, exposure, wb, before: dict[int
         c = model.class_id[i]
         x = RULES["attendance_base"](att, model.attendance_fixed[i].item(), fam.engagement, model._class_absence[c])
         insecure, female, fsm = fam.food_insecure, child.female, child.fsm
-        h = RULES["hunger"](hunger, day, i, insecure, child.at_breakfast)
+        h = RULES["hunger"](hunger, uniform(hunger.key, day, i, 0), insecure, child.at_breakfast)
         child.hungry = h
         e, youth = child.exposure, child.youth_status
         if exposure.use:
             stock_e, youth, child.youth_until, to_youth = RULES["neighbourhood"](
-                exposure, day, i, child.year_group >= MIN_YEAR_GROUP, e, youth, child.youth_until,
-                schools.youth_route[s] >= 0)
+                exposure, day, i, uniform(exposure.key, day, i, 0), child.year_group >= MIN_YEAR_GROUP, e, youth,
+                child.youth_until, schools.youth_route[s] >= 0)
             child.exposure, child.youth_status = stock_e, youth
             e, stock = float(stock_e), max(stock, stock_e)
             if to_youth:
                 referrals["child_youth"].append(i)
         d, child.mh_status, child.mh_until, supported, to_mh = RULES["child_wellbeing"](
-            wb, day, i, child.year_group >= PRIMARY_YEARS, female, fsm, e, child.difficulty, child.mh_status,
-            child.mh_until, youth == IN_SUPPORT, before[fam.row], insecure, schools.mh_route[s] >= 0,
+            wb, day, i, uniform(wb.key, day, i, 0), child.year_group >= PRIMARY_YEARS, female, fsm, e, child.difficulty,
+            child.mh_status, child.mh_until, youth == IN_SUPPORT, before[fam.row], insecure, schools.mh_route[s] >= 0,
             schools.mh_referral_mult[s])
         linger = np.float32(0.0)
         if att.linger:

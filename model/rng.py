@@ -48,6 +48,14 @@ def uniform(key, day, row, lane):
     return np.int64(z >> _S11) * _TO_UNIT
 
 
+@njit(cache=True, inline="always")
+def fill_uniforms(key, day, start, n, out):
+    """Lane 0 of rows `start..start+n-1` into `out[:n]`: a short loop the compiler vectorises (several rows' hashes
+    at once), for a pass to draw a block of rows before stepping them one by one."""
+    for k in range(n):
+        out[np.uintp(k)] = uniform(key, day, start + k, 0)
+
+
 @njit(cache=True)
 def uniforms(key, day, n, lane=0):
     """One uniform per row 0..n-1 for this day (for interventions and Python-side draws)."""

@@ -4,7 +4,7 @@ import numpy as np
 import xarray as xr
 from actlocally.experiments.compare.runner import run_scenario
 from actlocally.model.locality import LocalityModel
-from actlocally.model.rng import Streams, uniforms
+from actlocally.model.rng import Streams, fill_uniforms, uniforms
 from actlocally.runtime.storage import write_netcdf_atomic
 
 
@@ -30,6 +30,17 @@ def test_named_streams_are_independent_and_stable():
     assert abs(np.corrcoef(u, v)[0, 1]) < 0.02
     assert abs(u.mean() - 0.5) < 0.01
 
+
+
+def test_a_block_of_draws_made_at_once_is_the_rows_own_draws():
+    """The passes draw a block of rows at once (vectorised): the same numbers as each row's own draw, for a block
+    starting anywhere and shorter than its buffer; the buffer's tail is left alone."""
+    key = Streams(5, 0)["wellbeing"]
+    every = uniforms(key, 11, 1_000)
+    out = np.full(256, -1.0)
+    fill_uniforms(key, 11, 700, 37, out)
+    assert np.array_equal(out[:37], every[700:737])
+    assert (out[37:] == -1.0).all()
 
 def test_intervention_does_not_reshuffle_untouched_children(scenario_factory):
     # a breakfast club in one school: children in the other schools see exactly the same first day

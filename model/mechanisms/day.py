@@ -14,6 +14,12 @@ parameters.toml plus derived values) and one row's state. This module only wires
    does not decide (about 7%) finishes its attendance and learning after the loop (`absences.py`); the hungry
    counts, the largest stock and the possible sessions are taken after it too (`counts.py`).
 
+Both passes take their rows in blocks of `DRAW_BLOCK`: a block's state draws (lane 0 of the hunger, wellbeing,
+presence and exposure streams; food and parent in the family pass) are made first, in short loops the compiler
+vectorises (several rows' hashes at once), then its rows are stepped one by one reading them. A draw is a pure
+function of its counter (`rng.uniform`), so this gives the same numbers; the rules take their draw as an argument
+(`u_state`, `u_event`, `u`) and make only their rare second draws (referrals, absence reasons) themselves.
+
 The arrays reach the passes by name too (`FamilyDay`, `ChildDay`, built in `day_args.py`); the child rules' records
 travel as a `ChildRules`.
 `model/reference.py` runs the same rules in plain Python (`.py_func`) per Mesa agent; tests/test_fused_day.py
@@ -35,7 +41,7 @@ import time
 import numpy as np
 from numba import njit, prange
 
-from ..rng import surely_below_sigmoid, uniform
+from ..rng import fill_uniforms, surely_below_sigmoid
 from ..state import IN_SUPPORT
 from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attendance, learn
 from .atomic import take_block
@@ -55,6 +61,7 @@ from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row
 MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neighbourhood", "child_wellbeing",
               "attendance", "learning")
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
+DRAW_BLOCK = 256  # rows whose lane-0 draws a pass makes at once, vectorised, before stepping them one by one
 # the bits of the per-child byte of facts (`refresh_child_facts`) are in absences.py
 
 def refresh_child_facts(model) -> None:
@@ -89,39 +96,49 @@ def _families_range(start, end, day, fs, sd, food, wb):
     n_t = 0
     n_h = 0
     # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
-    # uses it (in support): most families have no service today, so their cache lines stay clean.
-    for row in range(start, end):
-        f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
-        hub = hub_school[f]
-        was_insecure, status = food_insecure[f], food_status[f]
-        insecure, secure, new_status, until, to_food = food_row(
-            food, day, f, was_insecure, secure_until[f], status, food_until[f] if status == IN_SUPPORT else 0,
-            seek_mult[hub] if hub >= 0 else 1.0, food_onset[f])
-        if insecure != was_insecure:
-            food_insecure[f] = insecure
-        if new_status != status:  # support ended (protection starts) or referred
-            food_status[f], food_until[f], secure_until[f] = new_status, until, secure
-        if to_food:
-            food_refs[start + n_food] = row
-            n_food += 1
-        before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
-        after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
-            wb, food, day, f, before, insecure, p_status, parent_until[f] if p_status == IN_SUPPORT else 0,
-            h_status, help_until[f] if h_status == IN_SUPPORT else 0,
-            hub_referral_mult[hub] if hub >= 0 else 1.0, parent_onset[f])
-        if after != before:
-            parent_depressed[f] = after
-        if new_p_status != p_status:
-            parent_status[f], parent_until[f] = new_p_status, p_until
-        if new_h_status != h_status:
-            help_status[f], help_until[f] = new_h_status, h_until
-        if to_therapy:
-            therapy_refs[start + n_t] = row
-            n_t += 1
-        if to_help:
-            help_refs[start + n_h] = row
-            n_h += 1
-        fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
+    # uses it (in support): most families have no service today, so their cache lines stay clean. Each block's
+    # state draws (food, parent: lane 0 of each stream) are made first, vectorised, as in `_children_range`.
+    u_food, u_parent = np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK)
+    for first in range(start, end, DRAW_BLOCK):
+        m = min(DRAW_BLOCK, end - first)
+        fill_uniforms(food.key, day, first, m, u_food)
+        fill_uniforms(wb.parent_key, day, first, m, u_parent)
+        for k_ in range(m):
+            k = np.uintp(k_)
+            row = first + k_
+            f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
+            hub = hub_school[f]
+            was_insecure, status = food_insecure[f], food_status[f]
+            insecure, secure, new_status, until, to_food = food_row(
+                food, day, f, u_food[k], was_insecure, secure_until[f], status,
+                food_until[f] if status == IN_SUPPORT else 0,
+                seek_mult[hub] if hub >= 0 else 1.0, food_onset[f])
+            if insecure != was_insecure:
+                food_insecure[f] = insecure
+            if new_status != status:  # support ended (protection starts) or referred
+                food_status[f], food_until[f], secure_until[f] = new_status, until, secure
+            if to_food:
+                food_refs[start + n_food] = row
+                n_food += 1
+            before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
+            after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
+                wb, food, day, f, u_parent[k], before, insecure, p_status,
+                parent_until[f] if p_status == IN_SUPPORT else 0,
+                h_status, help_until[f] if h_status == IN_SUPPORT else 0,
+                hub_referral_mult[hub] if hub >= 0 else 1.0, parent_onset[f])
+            if after != before:
+                parent_depressed[f] = after
+            if new_p_status != p_status:
+                parent_status[f], parent_until[f] = new_p_status, p_until
+            if new_h_status != h_status:
+                help_status[f], help_until[f] = new_h_status, h_until
+            if to_therapy:
+                therapy_refs[start + n_t] = row
+                n_t += 1
+            if to_help:
+                help_refs[start + n_h] = row
+                n_h += 1
+            fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
     return n_food, n_t, n_h
 
 
@@ -158,61 +175,74 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
     late = np.empty(end - start, np.int64)  # children whose presence the bound left undecided, and their log-odds
     late_logit = np.empty(end - start)
     n_late = 0
-    for row in range(start, end):
-        # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
-        i = np.uintp(row)
-        f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
-        c = np.uintp(class_id[i])
-        # attendance's log-odds before this child's own state: started first, it overlaps the steps below
-        x = attendance_base(att, fixed[i], engagement[f], class_absence[c])
-        state = fam_state[f]
-        food = (state & FOOD) != 0
-        # hunger
-        h = hunger_row(hunger, day, i, food, at_breakfast[i])
-        hungry[i] = h
-        # neighbourhood
-        e = exposure[i]
-        youth = youth_status[i]
+    # each block's state draws (hunger, wellbeing, presence, exposure: lane 0 of each stream) first, in short loops
+    # the compiler vectorises, then its children one by one
+    u_hunger, u_wb, u_att, u_exp = (np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK),
+                                    np.empty(DRAW_BLOCK))
+    for first in range(start, end, DRAW_BLOCK):
+        m = min(DRAW_BLOCK, end - first)
+        fill_uniforms(hunger.key, day, first, m, u_hunger)
+        fill_uniforms(wb.key, day, first, m, u_wb)
+        fill_uniforms(att.key, day, first, m, u_att)
         if exp.use:
-            e, new_youth, until, to_youth = exposure_row(
-                exp, day, i, (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
-                youth_route[s] >= 0)
-            exposure[i] = e
-            if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
-                youth_status[i], youth_until[i], youth = new_youth, until, new_youth
-            if to_youth:
-                youth_refs[start + n_youth] = row
-                n_youth += 1
-        # wellbeing
-        was_difficult, mh = difficulty[i], mh_status[i]
-        d, new_mh, until, supported, to_mh = child_wellbeing_row(
-            wb, day, i, (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
-            mh, mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
-            mh_route[s] >= 0, mh_mult[s])
-        if d != was_difficult:
-            difficulty[i] = d
-        linger = np.float32(0.0)
-        if att.linger:  # the part of the penalty that outlasts a lifted difficulty (off by default)
-            linger = lingering_row(att, was_difficult, d, lingering[i])
-            lingering[i] = linger  # unconditional: a store on a coin-flip branch cost more (mispredicts)
-        if new_mh != mh:
-            mh_status[i], mh_until[i] = new_mh, until
-        if supported:
-            service_days[i] += 1
-        if to_mh:
-            mh_refs[start + n_mh] = row
-            n_mh += 1
-        # attendance: the draw's certain successes learn here, the rest after the loop (`finish_attendance`)
-        x = attendance_logit(att, x, d, linger, (state & DEP_AFTER) != 0, h, not present[i], e, (fact & SECONDARY) != 0,
-                             new_mh == IN_SUPPORT and mh_team[s], followup[s])
-        if surely_below_sigmoid(uniform(att.key, day, i, 0), x):
-            present[i] = True
-            term_attended[i] += 2
-            learn(learning, i, True, h, d, fact, s, c, value_added, at_breakfast, club_share, attainment_z)
-        else:
-            late[n_late] = row
-            late_logit[n_late] = x
-            n_late += 1
+            fill_uniforms(exp.key, day, first, m, u_exp)
+        for k_ in range(m):
+            k = np.uintp(k_)
+            row = first + k_
+            # row numbers as unsigned integers: indexing needs no negative-index wraparound (a select per array read)
+            i = np.uintp(row)
+            f, s, fact = np.uintp(family[i]), np.uintp(school[i]), facts[i]
+            c = np.uintp(class_id[i])
+            # attendance's log-odds before this child's own state: started first, it overlaps the steps below
+            x = attendance_base(att, fixed[i], engagement[f], class_absence[c])
+            state = fam_state[f]
+            food = (state & FOOD) != 0
+            # hunger
+            h = hunger_row(hunger, u_hunger[k], food, at_breakfast[i])
+            hungry[i] = h
+            # neighbourhood
+            e = exposure[i]
+            youth = youth_status[i]
+            if exp.use:
+                e, new_youth, until, to_youth = exposure_row(
+                    exp, day, i, u_exp[k], (fact & OLDER) != 0, e, youth, youth_until[i] if youth == IN_SUPPORT else 0,
+                    youth_route[s] >= 0)
+                exposure[i] = e
+                if new_youth != youth:  # support ended or referred (as in the family pass, write only changes)
+                    youth_status[i], youth_until[i], youth = new_youth, until, new_youth
+                if to_youth:
+                    youth_refs[start + n_youth] = row
+                    n_youth += 1
+            # wellbeing
+            was_difficult, mh = difficulty[i], mh_status[i]
+            d, new_mh, until, supported, to_mh = child_wellbeing_row(
+                wb, day, i, u_wb[k], (fact & SECONDARY) != 0, (fact & FEMALE) != 0, (fact & FSM) != 0, e, was_difficult,
+                mh, mh_until[i] if mh == IN_SUPPORT else 0, youth == IN_SUPPORT, (state & DEP_BEFORE) != 0, food,
+                mh_route[s] >= 0, mh_mult[s])
+            if d != was_difficult:
+                difficulty[i] = d
+            linger = np.float32(0.0)
+            if att.linger:  # the part of the penalty that outlasts a lifted difficulty (off by default)
+                linger = lingering_row(att, was_difficult, d, lingering[i])
+                lingering[i] = linger  # unconditional: a store on a coin-flip branch cost more (mispredicts)
+            if new_mh != mh:
+                mh_status[i], mh_until[i] = new_mh, until
+            if supported:
+                service_days[i] += 1
+            if to_mh:
+                mh_refs[start + n_mh] = row
+                n_mh += 1
+            # attendance: the draw's certain successes learn here, the rest after the loop (`finish_attendance`)
+            x = attendance_logit(att, x, d, linger, (state & DEP_AFTER) != 0, h, not present[i], e,
+                                 (fact & SECONDARY) != 0, new_mh == IN_SUPPORT and mh_team[s], followup[s])
+            if surely_below_sigmoid(u_att[k], x):
+                present[i] = True
+                term_attended[i] += 2
+                learn(learning, i, True, h, d, fact, s, c, value_added, at_breakfast, club_share, attainment_z)
+            else:
+                late[n_late] = row
+                late_logit[n_late] = x
+                n_late += 1
     n_absent = finish_attendance(late, late_logit, n_late, day, att, learning, cs, sd, absent_by_class)
     n_hungry, n_hungry_fsm, n_hungry_girls, exposure_max = day_counts(start, end, facts, hungry, exposure,
                                                                       term_possible, exp.use)

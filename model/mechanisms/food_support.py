@@ -19,11 +19,12 @@ FoodArgs = record_type("FoodArgs", "food", ("key", "secure_days", "has_service")
 
 
 @njit(cache=True, inline="always")
-def food_row(a, day, f, insecure, secure_until, status, until, seek_mult, p_onset):
+def food_row(a, day, f, u_state, insecure, secure_until, status, until, seek_mult, p_onset):
     """One family's support ending, food-security transition and seeking support.
 
-    Takes the family's values (`seek_mult`: its hub school's multiplier, or 1; `p_onset`: its daily onset
-    probability; `a`: a `FoodArgs`) and
+    Takes the family's state draw today (`u_state`: lane 0 of the food stream, drawn by the caller so a pass can
+    draw a block of rows at once) and values (`seek_mult`: its hub school's multiplier, or 1; `p_onset`: its daily
+    onset probability; `a`: a `FoodArgs`) and
     returns the new (insecure, secure_until, status, until, referred today).
     """
     if status == IN_SUPPORT:
@@ -37,7 +38,7 @@ def food_row(a, day, f, insecure, secure_until, status, until, seek_mult, p_onse
         threshold = p_onset
     else:
         threshold = -1.0
-    if uniform(a.key, day, f, 0) < threshold:
+    if u_state < threshold:
         return not insecure, secure_until, status, until, False
     if (insecure & a.has_service & (status == NONE)
             and uniform(a.key, day, f, 1) < a.p_seek * seek_mult):

@@ -21,11 +21,12 @@ ExposureArgs = record_type("ExposureArgs", "neighbourhood", ("key", "use", "p_ev
 
 
 @njit(cache=True, inline="always")
-def exposure_row(a, day, i, older, exposure, youth_status, youth_until, has_route):
+def exposure_row(a, day, i, u_event, older, exposure, youth_status, youth_until, has_route):
     """One child's youth support ending, exposure decay and event, and referral to youth services.
 
-    Takes the child's values (`older`: Year 7 or above; `has_route`: its school has a youth service; `a`: an
-    `ExposureArgs`) and returns the new (exposure,
+    Takes the child's event draw today (`u_event`: lane 0 of the neighbourhood stream, drawn by the caller; read
+    only for an older child) and values (`older`: Year 7 or above; `has_route`: its school has a youth service; `a`:
+    an `ExposureArgs`) and returns the new (exposure,
     youth_status, youth_until, referred today). Exposure is rounded to float32 at each step, as the stored stock is.
     """
     if youth_status == IN_SUPPORT and day >= youth_until:
@@ -34,7 +35,7 @@ def exposure_row(a, day, i, older, exposure, youth_status, youth_until, has_rout
         return exposure, youth_status, youth_until, False
     decayed = np.float32(exposure * (1.0 - a.exposure_decay))
     p = a.p_event * (1.0 - a.youth_reduction) if youth_status == IN_SUPPORT else a.p_event
-    exposure = np.float32(decayed + 1.0) if uniform(a.key, day, i, 0) < p else decayed
+    exposure = np.float32(decayed + 1.0) if u_event < p else decayed
     if ((exposure > 1.0) & (youth_status == NONE) & has_route
             and uniform(a.key, day, i, 1) < a.p_refer_youth):
         return exposure, WAITING, day, True

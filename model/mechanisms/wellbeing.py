@@ -24,15 +24,15 @@ WellbeingArgs = record_type(
 
 
 @njit(cache=True, inline="always")
-def child_wellbeing_row(a, day, i, secondary, female, fsm, exposure, difficulty, mh_status, mh_until, youth_support,
-                        parent_depressed, food_insecure, has_route, referral_mult):
+def child_wellbeing_row(a, day, i, u_state, secondary, female, fsm, exposure, difficulty, mh_status, mh_until,
+                        youth_support, parent_depressed, food_insecure, has_route, referral_mult):
     """One child's support ending, onset or recovery, and referral to a child mental-health service.
 
-    Takes a `WellbeingArgs`, the child's values and its family's (`youth_support`: in youth support today;
-    `has_route`, `referral_mult`: its school's route to a service and referral multiplier) and
+    Takes a `WellbeingArgs`, the child's state draw today (`u_state`: lane 0 of the wellbeing stream, drawn by the
+    caller so a pass can draw a block of rows at once), the child's values and its family's (`youth_support`: in
+    youth support today; `has_route`, `referral_mult`: its school's route to a service and referral multiplier) and
     returns the new (difficulty, mh_status, mh_until, a day in support, referred today).
     """
-    u_state = uniform(a.key, day, i, 0)
     if mh_status == IN_SUPPORT and day >= mh_until:
         mh_status = NONE
     in_support = mh_status == IN_SUPPORT
@@ -64,16 +64,16 @@ def child_wellbeing_row(a, day, i, secondary, female, fsm, exposure, difficulty,
 
 
 @njit(cache=True, inline="always")
-def parent_wellbeing_row(a, q, day, f, depressed, food_insecure, parent_status, parent_until, help_status, help_until,
-                         mult, p_onset):
+def parent_wellbeing_row(a, q, day, f, u_state, depressed, food_insecure, parent_status, parent_until, help_status,
+                         help_until, mult, p_onset):
     """One parent's support ending, depression onset or recovery, and referrals (engagement: `engagement_row`).
 
-    Takes a `WellbeingArgs`, the food group's `FoodArgs` (Early Help referral) and the family's values (`mult`: its hub
-    school's referral multiplier, or 1; `p_onset`: the family's daily onset probability, `families.parent_onset`)
-    and returns the new (depressed, parent_status, parent_until,
-    help_status, help_until, referred to talking therapies, referred to Early Help).
+    Takes a `WellbeingArgs`, the food group's `FoodArgs` (Early Help referral), the parent's state draw today
+    (`u_state`: lane 0 of the parent stream, drawn by the caller) and the family's values (`mult`: its hub school's
+    referral multiplier, or 1; `p_onset`: the family's daily onset probability, `families.parent_onset`) and returns
+    the new (depressed, parent_status, parent_until, help_status, help_until, referred to talking therapies,
+    referred to Early Help).
     """
-    u_state = uniform(a.parent_key, day, f, 0)
     if parent_status == IN_SUPPORT and day >= parent_until:
         parent_status = NONE
     if help_status == IN_SUPPORT and day >= help_until:
