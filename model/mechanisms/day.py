@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..rng import fill_uniforms, surely_below_sigmoid
-from ..state import IN_SUPPORT
+from ..state import IN_SUPPORT, NONE
 from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attendance, learn
 from .atomic import take_block
 from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance, lingering_row
@@ -98,12 +98,28 @@ def _families_range(start, end, day, fs, sd, food, wb):
     # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
     # uses it (in support): most families have no service today, so their cache lines stay clean. Each block's
     # state draws (food, parent: lane 0 of each stream) are made first, vectorised, as in `_children_range`.
+    # Then a short branch-free loop finds the families that may change today: one that is food secure with its
+    # protection over or not, out of every service and not depressed, whose two draws fall above its onset rates
+    # (about two in three on a school day), keeps every value in `food_row` and `parent_wellbeing_row` and
+    # leaves its children a byte of 0, so only the others take the full step (same numbers, ~0.75x the pass).
     u_food, u_parent = np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK)
+    active = np.empty(DRAW_BLOCK, np.int64)  # the block's families that may change today
     for first in range(start, end, DRAW_BLOCK):
         m = min(DRAW_BLOCK, end - first)
         fill_uniforms(food.key, day, first, m, u_food)
         fill_uniforms(wb.parent_key, day, first, m, u_parent)
-        for k_ in range(m):
+        n_active = 0
+        for k_ in range(m):  # a quiet family keeps every value today: only the others take the full step below
+            k, f = np.uintp(k_), np.uintp(first + k_)
+            food_threshold = food_onset[f] if day >= secure_until[f] else -1.0
+            quiet = ((not food_insecure[f]) & (food_status[f] == NONE) & (u_food[k] >= food_threshold)
+                     & (not parent_depressed[f]) & (parent_status[f] == NONE) & (help_status[f] == NONE)
+                     & (u_parent[k] >= parent_onset[f]))
+            fam_state[f] = 0
+            active[n_active] = k_
+            n_active += not quiet
+        for j in range(n_active):
+            k_ = active[j]
             k = np.uintp(k_)
             row = first + k_
             f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
