@@ -1,4 +1,5 @@
-"""Putting the blocks of a parallel pass back together: the day's counts summed, referral lists packed in row order.
+"""Putting the blocks of a parallel pass back together: the day's counts summed, referral lists packed in row order
+(and `DRAW_BLOCK`, the rows a pass draws for at once).
 
 Plain njit functions, outside the `parallel=True` passes: array expressions written inside those would each become
 a parallel loop of its own, started (at microseconds) every day.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+DRAW_BLOCK = 256  # rows whose lane-0 draws a pass makes at once, vectorised, before stepping them one by one
 
 
 @njit(cache=True)

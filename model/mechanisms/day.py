@@ -4,9 +4,10 @@
 function in its own module (inlined here), taking its mechanism's named record (`records.py`: the group's rows of
 parameters.toml plus derived values) and one row's state. This module only wires them together, in two passes:
 
-1. **families**: food support, parent wellbeing, then engagement, for each family. Children's onset reads the
-   parent's state *before* today's parent step and attendance reads it *after*, so the pass writes both, with
-   today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`).
+1. **families** (`family_pass.py`): food support, parent wellbeing, then engagement, for each family. Children's
+   onset reads the parent's state *before* today's parent step and attendance reads it *after*, so the pass writes
+   both, with today's food insecurity, into one byte per family (`FOOD`, `DEP_BEFORE`, `DEP_AFTER`). A family
+   that cannot change today skips the full step (see there).
 2. **children**: hunger, neighbourhood exposure, child wellbeing, attendance and learning for each child, and
    the day's counts (sessions, absences by class, hungry children, the largest exposure stock). Every rule
    reads only that child's own row, its family's and yesterday's class absences, so doing one child at a time
@@ -42,27 +43,26 @@ import numpy as np
 from numba import njit, prange
 
 from ..rng import fill_uniforms, surely_below_sigmoid
-from ..state import IN_SUPPORT, NONE
+from ..state import IN_SUPPORT
 from .absences import BLURRED, FEMALE, FSM, KS2, OLDER, SECONDARY, finish_attendance, learn
 from .atomic import take_block
 from .attendance import PRIMARY_YEARS, attendance_args, attendance_base, attendance_logit, end_attendance, lingering_row
-from .blocks import pack_referrals, sum_blocks
+from .blocks import DRAW_BLOCK, pack_referrals, sum_blocks
 from .counts import day_counts
 from .day_args import ChildRules, child_day, constant_records, family_day, school_day
-from .food_support import food_row
+from .family_pass import DEP_AFTER, DEP_BEFORE, FOOD, engagement_range, families_parallel, families_range
 from .hunger import hunger_row
 from .learning import learning_args
 from .neighbourhood import MIN_YEAR_GROUP, ExposureArgs, exposure_row
 from .services import REFERRAL_ORDER  # noqa: F401 - model/reference.py reads it here
-from .wellbeing import child_wellbeing_row, engagement_row, parent_wellbeing_row, wellbeing_args
+from .wellbeing import child_wellbeing_row, wellbeing_args
 
 # The daily mechanisms, in the order each row goes through them (families first, then children). This is the one
 # place the order is written; `step_day` (fused) and `model.reference` (per agent, in plain Python) both follow it.
 MECHANISMS = ("food_support", "parent_wellbeing", "engagement", "hunger", "neighbourhood", "child_wellbeing",
               "attendance", "learning")
-FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
-DRAW_BLOCK = 256  # rows whose lane-0 draws a pass makes at once, vectorised, before stepping them one by one
-# the bits of the per-child byte of facts (`refresh_child_facts`) are in absences.py
+# the bits of the per-family byte the family pass leaves for children (FOOD, DEP_*) are in family_pass.py, those of
+# the per-child byte of facts (`refresh_child_facts`) in absences.py
 
 def refresh_child_facts(model) -> None:
     """Pack the per-child facts the child pass reads and that change only between school years (sex, FSM,
@@ -81,102 +81,15 @@ def refresh_child_facts(model) -> None:
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _families_range(start, end, day, fs, sd, food, wb):
-    """Food support then parent wellbeing for families `start..end-1` (`fs`: a `FamilyDay`, `sd`: a `SchoolDay`;
-    `food`, `wb`: the mechanisms' records); referrals are written from row `start` of each list on. Returns the
-    three counts.
-
-    The arrays are taken out of their tuples before the loop: read from a tuple inside it, numba counts a
-    reference to the array at each read (measured 2.7x slower).
-    """
-    (food_insecure, secure_until, food_status, food_until, hub_school, parent_depressed, parent_status, parent_until,
-     help_status, help_until, _, _, food_onset, parent_onset, fam_state, food_refs, therapy_refs, help_refs) = fs
-    seek_mult, hub_referral_mult = sd.food_seek_mult, sd.hub_referral_mult
-    n_food = 0
-    n_t = 0
-    n_h = 0
-    # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
-    # uses it (in support): most families have no service today, so their cache lines stay clean. Each block's
-    # state draws (food, parent: lane 0 of each stream) are made first, vectorised, as in `_children_range`.
-    # Then a short branch-free loop finds the families that may change today: one that is food secure with its
-    # protection over or not, out of every service and not depressed, whose two draws fall above its onset rates
-    # (about two in three on a school day), keeps every value in `food_row` and `parent_wellbeing_row` and
-    # leaves its children a byte of 0, so only the others take the full step (same numbers, ~0.75x the pass).
-    u_food, u_parent = np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK)
-    active = np.empty(DRAW_BLOCK, np.int64)  # the block's families that may change today
-    for first in range(start, end, DRAW_BLOCK):
-        m = min(DRAW_BLOCK, end - first)
-        fill_uniforms(food.key, day, first, m, u_food)
-        fill_uniforms(wb.parent_key, day, first, m, u_parent)
-        n_active = 0
-        for k_ in range(m):  # a quiet family keeps every value today: only the others take the full step below
-            k, f = np.uintp(k_), np.uintp(first + k_)
-            food_threshold = food_onset[f] if day >= secure_until[f] else -1.0
-            quiet = ((not food_insecure[f]) & (food_status[f] == NONE) & (u_food[k] >= food_threshold)
-                     & (not parent_depressed[f]) & (parent_status[f] == NONE) & (help_status[f] == NONE)
-                     & (u_parent[k] >= parent_onset[f]))
-            fam_state[f] = 0
-            active[n_active] = k_
-            n_active += not quiet
-        for j in range(n_active):
-            k_ = active[j]
-            k = np.uintp(k_)
-            row = first + k_
-            f = np.uintp(row)  # unsigned: no negative-index wraparound on each array read
-            hub = hub_school[f]
-            was_insecure, status = food_insecure[f], food_status[f]
-            insecure, secure, new_status, until, to_food = food_row(
-                food, day, f, u_food[k], was_insecure, secure_until[f], status,
-                food_until[f] if status == IN_SUPPORT else 0,
-                seek_mult[hub] if hub >= 0 else 1.0, food_onset[f])
-            if insecure != was_insecure:
-                food_insecure[f] = insecure
-            if new_status != status:  # support ended (protection starts) or referred
-                food_status[f], food_until[f], secure_until[f] = new_status, until, secure
-            if to_food:
-                food_refs[start + n_food] = row
-                n_food += 1
-            before, p_status, h_status = parent_depressed[f], parent_status[f], help_status[f]
-            after, new_p_status, p_until, new_h_status, h_until, to_therapy, to_help = parent_wellbeing_row(
-                wb, food, day, f, u_parent[k], before, insecure, p_status,
-                parent_until[f] if p_status == IN_SUPPORT else 0,
-                h_status, help_until[f] if h_status == IN_SUPPORT else 0,
-                hub_referral_mult[hub] if hub >= 0 else 1.0, parent_onset[f])
-            if after != before:
-                parent_depressed[f] = after
-            if new_p_status != p_status:
-                parent_status[f], parent_until[f] = new_p_status, p_until
-            if new_h_status != h_status:
-                help_status[f], help_until[f] = new_h_status, h_until
-            if to_therapy:
-                therapy_refs[start + n_t] = row
-                n_t += 1
-            if to_help:
-                help_refs[start + n_h] = row
-                n_h += 1
-            fam_state[f] = (FOOD if insecure else 0) | (DEP_BEFORE if before else 0) | (DEP_AFTER if after else 0)
-    return n_food, n_t, n_h
-
-
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _engagement_range(start, end, fs, food):
-    """Engagement only needs each family's final Early Help status: a separate, branch-free (vectorisable) loop."""
-    engagement, engagement_base, help_status = fs.engagement, fs.engagement_base, fs.help_status
-    for row in range(start, end):
-        f = np.uintp(row)
-        engagement[f] = engagement_row(food, engagement[f], engagement_base[f], help_status[f] == IN_SUPPORT)
-
-
-@njit(cache=True, fastmath=True, error_model="numpy")
 def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learning, class_absent):
     """Hunger, exposure, wellbeing, attendance and learning for children `start..end-1`, and the day's counts.
 
     `cs` is a `ChildDay` and `sd` a `SchoolDay` (the arrays, taken out of their tuples before the loop, as in
-    `_families_range`), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel loops do not take
-    a tuple of tuples). Referrals are written from
-    row `start` of each list on; today's absences by class go to row `block` of `class_absent` (blocks x classes;
-    whole numbers, so summing the rows in any order gives the same figures). Returns (youth referrals,
-    mental-health referrals, absences, hungry children, hungry FSM, hungry girls, the largest exposure stock).
+    `family_pass.families_range`), then the mechanisms' records (a `ChildRules`, unpacked: numba's parallel loops
+    do not take a tuple of tuples). Referrals are written from row `start` of each list on; today's absences by
+    class go to row `block` of `class_absent` (blocks x classes; whole numbers, so summing the rows in any order
+    gives the same figures). Returns (youth referrals, mental-health referrals, absences, hungry children, hungry
+    FSM, hungry girls, the largest exposure stock).
     """
     (family, facts, school, class_id, fixed, at_breakfast, hungry, difficulty, lingering, present, exposure, mh_status,
      mh_until, youth_status, youth_until, service_days, attainment_z, term_possible, term_attended, term_illness,
@@ -266,24 +179,6 @@ def _children_range(start, end, block, day, cs, sd, hunger, exp, wb, att, learni
 
 
 @njit(cache=True, parallel=True)
-def _families_parallel(threads, bounds, counts, day, fs, sd, food, wb):
-    """The family pass over blocks of families on all threads (each takes the next free block); referral lists
-    are then packed in row order."""
-    n_blocks = bounds.shape[0] - 1
-    next_block = np.empty(1, np.int64)  # np.zeros here would become a parallel loop of its own
-    next_block[0] = 0
-    for _ in prange(threads):  # a worker a thread (numba.get_num_threads() here would stop caching)
-        k = take_block(next_block)
-        while k < n_blocks:
-            a, b = bounds[k], bounds[k + 1]
-            counts[k, 0], counts[k, 1], counts[k, 2] = _families_range(a, b, day, fs, sd, food, wb)
-            _engagement_range(a, b, fs, food)
-            k = take_block(next_block)
-    return (pack_referrals(bounds, counts, 0, fs.food_refs), pack_referrals(bounds, counts, 1, fs.therapy_refs),
-            pack_referrals(bounds, counts, 2, fs.help_refs))
-
-
-@njit(cache=True, parallel=True)
 def _children_parallel(threads, bounds, day, cs, sd, hunger, exp, wb, att, learning, class_absent, absent_by_class):
     """The child pass over blocks of children on all threads, then the blocks' figures put together: referral
     lists packed in row order, counts summed, absences by class summed into `absent_by_class`. Returns what
@@ -370,10 +265,10 @@ def step_day(model, day: int) -> None:
     fs, sd = family_day(model), school_day(model)
     blocks = _blocks(model.families.n, threads)
     if blocks is None:
-        n_food, n_t, n_h = _families_range(0, model.families.n, day, fs, sd, food, wb)
-        _engagement_range(0, model.families.n, fs, food)
+        n_food, n_t, n_h = families_range(0, model.families.n, day, fs, sd, food, wb)
+        engagement_range(0, model.families.n, fs, food)
     else:
-        n_food, n_t, n_h = _families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
+        n_food, n_t, n_h = families_parallel(threads, blocks, np.empty((blocks.size - 1, 3), np.int64), day, fs,
                                               sd, food, wb)
     rules = ChildRules(hunger, exposure, wb, attendance_args(model), learning_args(model))
     cs, n = child_day(model), model.children.n
