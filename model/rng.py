@@ -49,19 +49,18 @@ def uniform(key, day, row, lane):
 
 
 @njit(cache=True, inline="always")
-def fill_uniforms(key, day, start, n, out):
-    """Lane 0 of rows `start..start+n-1` into `out[:n]`: a short loop the compiler vectorises (several rows' hashes
-    at once), for a pass to draw a block of rows before stepping them one by one."""
+def fill_uniforms(key, day, start, n, out, lane=0):
+    """Lane `lane` of rows `start..start+n-1` into `out[:n]`: a short loop the compiler vectorises (several rows'
+    hashes at once), for a pass to draw a block of rows before stepping them one by one."""
     for k in range(n):
-        out[np.uintp(k)] = uniform(key, day, start + k, 0)
+        out[np.uintp(k)] = uniform(key, day, start + k, lane)
 
 
 @njit(cache=True)
 def uniforms(key, day, n, lane=0):
     """One uniform per row 0..n-1 for this day (for interventions and Python-side draws)."""
     out = np.empty(n, np.float64)
-    for i in range(n):
-        out[i] = uniform(key, day, i, lane)
+    fill_uniforms(key, day, 0, n, out, lane)
     return out
 
 

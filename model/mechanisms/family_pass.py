@@ -13,11 +13,11 @@ import numpy as np
 from numba import njit, prange
 
 from ..rng import fill_uniforms
-from ..state import IN_SUPPORT, NONE
+from ..state import IN_SUPPORT
 from .atomic import take_block
 from .blocks import DRAW_BLOCK, pack_referrals
-from .food_support import food_row
-from .wellbeing import engagement_row, parent_wellbeing_row
+from .food_support import food_row, food_stays
+from .wellbeing import engagement_row, parent_stays, parent_wellbeing_row
 
 FOOD, DEP_BEFORE, DEP_AFTER = 1, 2, 4  # bits of the per-family byte the family pass leaves for children
 
@@ -40,10 +40,9 @@ def families_range(start, end, day, fs, sd, food, wb):
     # Rows are written back only where they changed, and a `*_until` day is read only where a row's status
     # uses it (in support): most families have no service today, so their cache lines stay clean. Each block's
     # state draws (food, parent: lane 0 of each stream) are made first, vectorised, as in the child pass.
-    # Then a short branch-free loop finds the families that may change today: one that is food secure with its
-    # protection over or not, out of every service and not depressed, whose two draws fall above its onset rates
-    # (about two in three on a school day), keeps every value in `food_row` and `parent_wellbeing_row` and
-    # leaves its children a byte of 0, so only the others take the full step (same numbers, ~0.75x the pass).
+    # Then a short branch-free loop finds the families that may change today: one that both rules leave as it is
+    # (`food_stays`, `parent_stays`, written beside them: about two in three on a school day) leaves its children a
+    # byte of 0, so only the others take the full step (same numbers, ~0.75x the pass).
     u_food, u_parent = np.empty(DRAW_BLOCK), np.empty(DRAW_BLOCK)
     active = np.empty(DRAW_BLOCK, np.int64)  # the block's families that may change today
     for first in range(start, end, DRAW_BLOCK):
@@ -53,10 +52,9 @@ def families_range(start, end, day, fs, sd, food, wb):
         n_active = 0
         for k_ in range(m):  # a quiet family keeps every value today: only the others take the full step below
             k, f = np.uintp(k_), np.uintp(first + k_)
-            food_threshold = food_onset[f] if day >= secure_until[f] else -1.0
-            quiet = ((not food_insecure[f]) & (food_status[f] == NONE) & (u_food[k] >= food_threshold)
-                     & (not parent_depressed[f]) & (parent_status[f] == NONE) & (help_status[f] == NONE)
-                     & (u_parent[k] >= parent_onset[f]))
+            quiet = (food_stays(day, u_food[k], food_insecure[f], secure_until[f], food_status[f], food_onset[f])
+                     & parent_stays(u_parent[k], parent_depressed[f], food_insecure[f], parent_status[f],
+                                    help_status[f], parent_onset[f]))
             fam_state[f] = 0
             active[n_active] = k_
             n_active += not quiet

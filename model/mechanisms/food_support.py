@@ -46,6 +46,14 @@ def food_row(a, day, f, u_state, insecure, secure_until, status, until, seek_mul
     return insecure, secure_until, status, until, False
 
 
+@njit(cache=True, inline="always")
+def food_stays(day, u_state, insecure, secure_until, status, p_onset):
+    """Whether `food_row` leaves this family exactly as it is today: secure, out of support, and its draw above its
+    onset rate (or still protected). Branch-free, so a pass can test a block of families before stepping the rest."""
+    threshold = p_onset if day >= secure_until else -1.0
+    return (not insecure) & (status == NONE) & (u_state >= threshold)
+
+
 def food_args(model) -> FoodArgs:
     """The food group's parameters (Early Help's too), the stream key and whether a food service exists."""
     q = model.params.group("food")

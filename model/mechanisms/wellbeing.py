@@ -101,6 +101,15 @@ def parent_wellbeing_row(a, q, day, f, u_state, depressed, food_insecure, parent
 
 
 @njit(cache=True, inline="always")
+def parent_stays(u_state, depressed, food_insecure, parent_status, help_status, p_onset):
+    """Whether `parent_wellbeing_row` leaves this parent exactly as they are today: not depressed, out of talking
+    therapies and Early Help, the family food secure (no Early Help referral) and the draw above the onset rate.
+    Branch-free, as `food_support.food_stays`."""
+    return ((not depressed) & (not food_insecure) & (parent_status == NONE) & (help_status == NONE)
+            & (u_state >= p_onset))
+
+
+@njit(cache=True, inline="always")
 def engagement_row(q, engagement, engagement_base, in_help):
     """A family's engagement with school after today (`in_help`: in Early Help after today's parent step; `q`: a
     `FoodArgs`): it rises while in help and otherwise drifts back to its base. Rounded to float32, as stored."""
